@@ -1,0 +1,8 @@
+//! DevHive Desktop core: API client, secret store, session, realtime feed and diagnostics.
+//! No Tauri, no GTK: the desktop shell, the CLI and the tests are thin front ends over it.
+
+pub mod auth;
+pub mod clock;
+pub mod secret;
+pub mod server;
+pub mod timeline;

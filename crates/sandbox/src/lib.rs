@@ -1,0 +1,1 @@
+//! DevHive sandbox server.

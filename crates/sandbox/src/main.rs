@@ -1,0 +1,2 @@
+//! devhive-sandbox binary.
+fn main() {}
