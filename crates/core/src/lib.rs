@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod realtime;
 pub mod secret;
 pub mod server;
 pub mod timeline;
