@@ -1,0 +1,34 @@
+//! Writes the TypeScript declarations of every IPC payload into `ui/src/generated/`.
+//! The test below regenerates them; CI runs `git diff --exit-code ui/src/generated` after it.
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use ts_rs::TS;
+
+    use crate::error::IpcError;
+    use crate::view::*;
+
+    fn out_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/generated")
+    }
+
+    #[test]
+    fn typescript_bindings_are_regenerated_from_rust_types() {
+        let dir = out_dir();
+        IpcError::export_all_to(&dir).unwrap();
+        Heartbeat::export_all_to(&dir).unwrap();
+        Snapshot::export_all_to(&dir).unwrap();
+        FeedEventView::export_all_to(&dir).unwrap();
+        ResyncView::export_all_to(&dir).unwrap();
+        ResourceKind::export_all_to(&dir).unwrap();
+        ResourceData::export_all_to(&dir).unwrap();
+        SignInRequest::export_all_to(&dir).unwrap();
+        let written = std::fs::read_to_string(dir.join("SessionView.ts")).unwrap();
+        assert!(
+            !written.to_lowercase().contains("token:"),
+            "no IPC payload may carry a token field: {written}"
+        );
+    }
+}
