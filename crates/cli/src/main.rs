@@ -4,6 +4,11 @@
 //! result to the exit codes of design.md §4.
 
 mod exit;
+mod globals;
+mod login;
+mod logout;
+mod signin;
+mod status;
 
 use clap::{Parser, Subcommand};
 use exit::Exit;
@@ -12,6 +17,8 @@ use exit::Exit;
 #[derive(Debug, Parser)]
 #[command(name = "devhive", version, about)]
 struct Cli {
+    #[command(flatten)]
+    globals: globals::Globals,
     #[command(subcommand)]
     command: Command,
 }
@@ -20,10 +27,18 @@ struct Cli {
 enum Command {
     /// Run the local DevHive sandbox server.
     Sandbox(devhive_sandbox::Args),
+    /// Sign in and keep the refresh token in the OS keychain.
+    Login(login::LoginArgs),
+    /// Sign out: end the server session and delete the stored refresh token.
+    Logout,
+    /// Who is signed in, the token state and where the refresh token lives.
+    Status(status::StatusArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    cli.globals.init_logging();
+    let globals = cli.globals;
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let outcome: Exit = runtime.block_on(async move {
         match cli.command {
@@ -31,6 +46,9 @@ fn main() -> std::process::ExitCode {
                 Ok(()) => Exit::Ok,
                 Err(error) => Exit::other(error),
             },
+            Command::Login(args) => login::run(&globals, args).await,
+            Command::Logout => logout::run(&globals).await,
+            Command::Status(args) => status::run(&globals, args).await,
         }
     });
     outcome.report()

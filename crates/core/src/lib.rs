@@ -1,9 +1,14 @@
 //! DevHive Desktop core: API client, secret store, session, realtime feed and diagnostics.
 //! No Tauri, no GTK: the desktop shell, the CLI and the tests are thin front ends over it.
 
+pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod realtime;
+pub mod jwt;
+pub mod keychain;
 pub mod secret;
 pub mod server;
+pub mod support;
+pub mod session;
 pub mod timeline;

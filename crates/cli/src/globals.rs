@@ -1,0 +1,152 @@
+//! Options every `devhive` command takes: which server, which secret store, where data lives,
+//! how much to log. Builds the core pieces (profile, API client, store, session config).
+
+use crate::exit::Exit;
+use clap::{ArgAction, Args, ValueEnum};
+use devhive_core::api::ApiClient;
+use devhive_core::clock::SharedClock;
+use devhive_core::keychain::{KeyringStore, MemoryStore, SecretStore, Vault};
+use devhive_core::server::{ApiVersion, Flavour, ServerProfile};
+use devhive_core::session::SessionConfig;
+use devhive_core::timeline::Timeline;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Global options (usable before or after the subcommand).
+#[derive(Debug, Clone, Args)]
+pub struct Globals {
+    /// Server origin or REST base, e.g. https://devhive-go-backend.fly.dev
+    #[arg(
+        long,
+        env = "DEVHIVE_SERVER",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub server: String,
+    /// WebSocket URL (default: derived from --server for the flavour).
+    #[arg(long, env = "DEVHIVE_WS_URL", global = true)]
+    pub ws_url: Option<String>,
+    /// Realtime flavour of the deployment.
+    #[arg(long, value_enum, default_value_t = FlavourArg::Fly, global = true)]
+    pub flavour: FlavourArg,
+    /// REST API version of the server (a: no rememberMe; b: current).
+    #[arg(long, value_enum, default_value_t = ApiVersionArg::B, global = true)]
+    pub api_version: ApiVersionArg,
+    /// Where the refresh token lives: the OS keychain, or this process's memory only.
+    #[arg(long, value_enum, default_value_t = StoreArg::Keychain, global = true)]
+    pub secret_store: StoreArg,
+    /// Data directory (refresh lock file); default: the platform's app data dir.
+    #[arg(long, env = "DEVHIVE_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short = 'v', action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Log filter for stderr (e.g. `debug`, `devhive_core=trace`); overrides -v.
+    #[arg(long = "log", value_name = "LEVEL", global = true)]
+    pub log: Option<String>,
+}
+
+/// `--flavour`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlavourArg {
+    /// Fly.io server with the Gorilla WebSocket.
+    Fly,
+    /// AWS API Gateway WebSocket.
+    Aws,
+}
+
+/// `--api-version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiVersionArg {
+    /// Commit f21400e (no rememberMe).
+    A,
+    /// Commit cfa4b22 (current).
+    B,
+}
+
+/// `--secret-store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreArg {
+    /// The OS keychain (Secret Service, macOS Keychain, Windows Credential Manager).
+    Keychain,
+    /// This process's memory: the session dies with the process.
+    Memory,
+}
+
+impl Globals {
+    /// The server profile from `--server`, `--ws-url`, `--flavour`, `--api-version`.
+    pub fn profile(&self) -> Result<ServerProfile, Exit> {
+        let flavour = match self.flavour {
+            FlavourArg::Fly => Flavour::Fly,
+            FlavourArg::Aws => Flavour::Aws,
+        };
+        let version = match self.api_version {
+            ApiVersionArg::A => ApiVersion::A,
+            ApiVersionArg::B => ApiVersion::B,
+        };
+        ServerProfile::custom(&self.server, self.ws_url.as_deref(), flavour, version)
+            .map_err(|e| Exit::Usage(e.to_string()))
+    }
+
+    /// The data directory (`--data-dir`, or the platform default).
+    pub fn data_dir(&self) -> Result<PathBuf, Exit> {
+        match &self.data_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => devhive_core::session::default_data_dir().ok_or_else(|| {
+                Exit::Usage("no home directory to keep data in: pass --data-dir".into())
+            }),
+        }
+    }
+
+    /// The REST client for the profile.
+    pub fn api(&self) -> Result<ApiClient, Exit> {
+        ApiClient::new(self.profile()?).map_err(Exit::other)
+    }
+
+    /// The secret store chosen by `--secret-store`; the memory store announces itself on
+    /// stderr, because its session dies with the process.
+    pub fn vault(&self) -> Vault {
+        let store: Arc<dyn SecretStore> = match self.secret_store {
+            StoreArg::Keychain => Arc::new(KeyringStore::new()),
+            StoreArg::Memory => {
+                eprintln!(
+                    "devhive: warning: --secret-store memory: the refresh token is kept in this process only; the session ends when devhive exits"
+                );
+                Arc::new(MemoryStore::new())
+            }
+        };
+        Vault::new(store)
+    }
+
+    /// Everything a session needs, on the given clock and timeline.
+    pub fn session_config(
+        &self,
+        clock: SharedClock,
+        timeline: Timeline,
+    ) -> Result<SessionConfig, Exit> {
+        Ok(SessionConfig {
+            api: Arc::new(self.api()?),
+            vault: self.vault(),
+            clock,
+            timeline,
+            data_dir: self.data_dir()?,
+        })
+    }
+
+    /// Installs the stderr log subscriber (`--log` wins over `-v`; default: warnings).
+    pub fn init_logging(&self) {
+        let filter = self.log.clone().unwrap_or_else(|| {
+            match self.verbose {
+                0 => "warn",
+                1 => "info",
+                2 => "debug",
+                _ => "trace",
+            }
+            .to_owned()
+        });
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+}

@@ -1,0 +1,310 @@
+//! Where the refresh token lives: the OS keychain (or, by explicit choice, this process's
+//! memory). Blocking stores are called through [`Vault`], which runs every call off the
+//! async runtime with a 3 s timeout. A failed read never deletes anything.
+
+mod keyring_store;
+mod memory;
+
+pub use keyring_store::KeyringStore;
+pub use memory::MemoryStore;
+
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The keychain service name of every entry we write.
+pub const SERVICE: &str = "devhive-desktop";
+/// How long one store call may take before we give up on it.
+pub const STORE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The account name of a keychain entry: `<server host>|<user id>` for a refresh token,
+/// `<server host>|last-user` for who signed in last on that server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AccountKey(String);
+
+impl AccountKey {
+    /// The refresh-token entry of `user_id` on `host`.
+    pub fn refresh_token(host: &str, user_id: &str) -> Self {
+        Self(format!("{host}|{}", user_id.to_ascii_lowercase()))
+    }
+
+    /// The entry naming the user last signed in on `host` (not a secret).
+    pub fn last_user(host: &str) -> Self {
+        Self(format!("{host}|last-user"))
+    }
+
+    /// The account string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Who signed in last on a server, so start-up can find the refresh-token entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastUser {
+    /// User id (UUID).
+    pub id: String,
+    /// Login name, for display.
+    pub name: String,
+}
+
+/// Why the store could not be used. Each carries the platform's words and a plain remedy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// There is no keychain service to talk to (no D-Bus session, no Secret Service).
+    #[error("no keychain: {detail}. {}", Self::NO_KEYCHAIN_REMEDY)]
+    NoKeychain {
+        /// The platform's words.
+        detail: String,
+    },
+    /// The keychain exists but is locked (or has no unlocked default collection).
+    #[error("keychain locked: {detail}. {}", Self::LOCKED_REMEDY)]
+    Locked {
+        /// The platform's words.
+        detail: String,
+    },
+    /// The keychain did not answer in time (often: waiting on an unlock prompt).
+    #[error("keychain did not answer within {} s. {}", after.as_secs(), Self::LOCKED_REMEDY)]
+    TimedOut {
+        /// The limit that passed.
+        after: Duration,
+    },
+    /// Any other platform failure.
+    #[error("keychain error: {detail}")]
+    Backend {
+        /// The platform's words.
+        detail: String,
+    },
+}
+
+impl StoreError {
+    const NO_KEYCHAIN_REMEDY: &'static str = "No Secret Service: install and unlock GNOME Keyring or KWallet (on a headless machine run inside `dbus-run-session` with `gnome-keyring-daemon --unlock`), or pass `--secret-store memory` to keep the session in this process only";
+    const LOCKED_REMEDY: &'static str = "Unlock your keyring (log in to the desktop, or `printf <password> | gnome-keyring-daemon --unlock`) and try again";
+
+    /// What the user can do about it, in plain words.
+    pub fn remedy(&self) -> &'static str {
+        match self {
+            Self::NoKeychain { .. } => Self::NO_KEYCHAIN_REMEDY,
+            Self::Locked { .. } | Self::TimedOut { .. } => Self::LOCKED_REMEDY,
+            Self::Backend { .. } => {
+                "Check that your keychain works (e.g. `secret-tool search service devhive-desktop`)"
+            }
+        }
+    }
+}
+
+/// The outcome of the start-up probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// A write, read and delete round trip worked.
+    Works,
+    /// No keychain service.
+    NoKeychain {
+        /// The platform's words.
+        detail: String,
+        /// What to do.
+        remedy: &'static str,
+    },
+    /// The keychain is locked or did not answer.
+    Locked {
+        /// The platform's words.
+        detail: String,
+        /// What to do.
+        remedy: &'static str,
+    },
+}
+
+impl Probe {
+    /// The probe result for a store error.
+    pub fn from_error(error: &StoreError) -> Self {
+        match error {
+            StoreError::NoKeychain { detail } | StoreError::Backend { detail } => {
+                Self::NoKeychain {
+                    detail: detail.clone(),
+                    remedy: error.remedy(),
+                }
+            }
+            StoreError::Locked { .. } | StoreError::TimedOut { .. } => Self::Locked {
+                detail: error.to_string(),
+                remedy: error.remedy(),
+            },
+        }
+    }
+}
+
+/// A blocking secret store. Implementations may block (D-Bus round trips); call them
+/// through [`Vault`].
+pub trait SecretStore: Send + Sync + fmt::Debug + 'static {
+    /// Where secrets go, for status output (e.g. `Secret Service (GNOME Keyring, KWallet)`).
+    fn label(&self) -> String;
+    /// False when the secret dies with this process.
+    fn is_persistent(&self) -> bool;
+    /// Reads an entry; `Ok(None)` when there is none.
+    fn get(&self, key: &AccountKey) -> Result<Option<Secret>, StoreError>;
+    /// Writes (creates or replaces) an entry.
+    fn set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError>;
+    /// Deletes an entry; deleting a missing entry is not an error.
+    fn delete(&self, key: &AccountKey) -> Result<(), StoreError>;
+}
+
+/// The async face of a [`SecretStore`]: each call runs in `spawn_blocking` with a 3 s limit.
+#[derive(Debug, Clone)]
+pub struct Vault {
+    store: Arc<dyn SecretStore>,
+    timeout: Duration,
+}
+
+impl Vault {
+    /// Wraps a store with the standard timeout.
+    pub fn new(store: Arc<dyn SecretStore>) -> Self {
+        Self {
+            store,
+            timeout: STORE_TIMEOUT,
+        }
+    }
+
+    /// The store's label.
+    pub fn label(&self) -> String {
+        self.store.label()
+    }
+
+    /// False when the secret dies with this process.
+    pub fn is_persistent(&self) -> bool {
+        self.store.is_persistent()
+    }
+
+    async fn run<T, F>(&self, call: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn SecretStore) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        let task = tokio::task::spawn_blocking(move || call(store.as_ref()));
+        match tokio::time::timeout(self.timeout, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(StoreError::Backend {
+                detail: format!("keychain call failed: {join}"),
+            }),
+            Err(_) => Err(StoreError::TimedOut {
+                after: self.timeout,
+            }),
+        }
+    }
+
+    /// Reads an entry.
+    pub async fn get(&self, key: &AccountKey) -> Result<Option<Secret>, StoreError> {
+        let key = key.clone();
+        self.run(move |s| s.get(&key)).await
+    }
+
+    /// Writes an entry.
+    pub async fn set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError> {
+        let (key, value) = (key.clone(), value.clone());
+        self.run(move |s| s.set(&key, &value)).await
+    }
+
+    /// Deletes an entry.
+    pub async fn delete(&self, key: &AccountKey) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.run(move |s| s.delete(&key)).await
+    }
+
+    /// Who signed in last on `host`; an unreadable record reads as none (it is not a
+    /// secret, and the refresh-token entry is untouched either way).
+    pub async fn last_user(&self, host: &str) -> Result<Option<LastUser>, StoreError> {
+        let found = self.get(&AccountKey::last_user(host)).await?;
+        Ok(found.and_then(|value| serde_json::from_str(value.expose()).ok()))
+    }
+
+    /// Remembers who signed in last on `host`.
+    pub async fn set_last_user(&self, host: &str, user: &LastUser) -> Result<(), StoreError> {
+        let value = Secret::new(serde_json::to_string(user).expect("LastUser serialises"));
+        self.set(&AccountKey::last_user(host), &value).await
+    }
+
+    /// Checks the store with a write, read and delete of a probe entry.
+    pub async fn probe(&self) -> Probe {
+        let key = AccountKey(format!("probe|{}", std::process::id()));
+        let value = Secret::new("probe");
+        let round_trip = async {
+            self.set(&key, &value).await?;
+            let read = self.get(&key).await?;
+            self.delete(&key).await?;
+            if read.as_ref() == Some(&value) {
+                Ok(())
+            } else {
+                Err(StoreError::Backend {
+                    detail: "the keychain did not return what was written".into(),
+                })
+            }
+        };
+        match round_trip.await {
+            Ok(()) => Probe::Works,
+            Err(error) => Probe::from_error(&error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_keys_follow_the_documented_shape() {
+        assert_eq!(
+            AccountKey::refresh_token("127.0.0.1:8080", "ABC-1").as_str(),
+            "127.0.0.1:8080|abc-1"
+        );
+        assert_eq!(
+            AccountKey::last_user("devhive-go-backend.fly.dev").as_str(),
+            "devhive-go-backend.fly.dev|last-user"
+        );
+    }
+
+    #[test]
+    fn errors_carry_a_plain_remedy() {
+        let err = StoreError::NoKeychain {
+            detail: "Unable to autolaunch a dbus-daemon without a $DISPLAY".into(),
+        };
+        assert!(err
+            .to_string()
+            .contains("install and unlock GNOME Keyring or KWallet"));
+        assert!(matches!(Probe::from_error(&err), Probe::NoKeychain { .. }));
+        let locked = StoreError::Locked {
+            detail: "no result found".into(),
+        };
+        assert!(matches!(Probe::from_error(&locked), Probe::Locked { .. }));
+    }
+
+    #[tokio::test]
+    async fn vault_round_trips_through_a_memory_store() {
+        let vault = Vault::new(Arc::new(MemoryStore::new()));
+        let key = AccountKey::refresh_token("h", "u");
+        assert_eq!(vault.get(&key).await.unwrap(), None);
+        vault.set(&key, &Secret::new("t1")).await.unwrap();
+        assert_eq!(vault.get(&key).await.unwrap(), Some(Secret::new("t1")));
+        vault
+            .set_last_user(
+                "h",
+                &LastUser {
+                    id: "u".into(),
+                    name: "ada".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(vault.last_user("h").await.unwrap().unwrap().name, "ada");
+        vault.delete(&key).await.unwrap();
+        vault.delete(&key).await.unwrap();
+        assert_eq!(vault.get(&key).await.unwrap(), None);
+        assert_eq!(vault.probe().await, Probe::Works);
+    }
+}

@@ -1,0 +1,250 @@
+//! One refresh attempt under both locks: read the refresh token from the store inside the
+//! cross-process lock, POST /auth/refresh, store the rotated token, then publish the new
+//! access token. Failures become states: 401 → `NeedsLogin`, anything passing → retry.
+
+use super::{Cause, Inner, RefreshLock, SessionState, LOCK_WAIT};
+use crate::api::ApiError;
+use crate::auth::{AccessToken, AuthError};
+use crate::jwt;
+use crate::keychain::AccountKey;
+use crate::secret::Secret;
+use crate::session::state::{RefreshOutcome, RefreshReport};
+use crate::session::timing;
+use crate::timeline::{Entry, Scope};
+
+/// The reason shown when a refresh is refused right after one whose answer never came
+/// (failure mode 15): the server rotated, the new token was lost in transit.
+pub(crate) const LOST_ROTATION: &str = "Invalid refresh token: the previous refresh response was lost (it timed out after the server had already rotated the token), so the session cannot continue; sign in again";
+
+/// A refresh failure before or during the request.
+enum Failure {
+    Rejected(String),
+    Api(ApiError),
+    Store(String),
+    Lock(std::io::Error),
+    BadToken(String),
+}
+
+impl Inner {
+    pub(super) async fn refresh_locked(&self, cause: Cause) -> Result<AccessToken, AuthError> {
+        let now = self.clock.now();
+        {
+            let data = self.data.lock().expect("session lock");
+            if let Some(token) = &data.access {
+                let allowed = timing::refresh_allowed(
+                    now,
+                    data.last_refresh_at,
+                    token.lifetime,
+                    cause.forced(),
+                );
+                if !allowed {
+                    tracing::debug!(
+                        ?cause,
+                        "refresh skipped: the token is younger than a quarter of its life"
+                    );
+                    return Ok(token.clone());
+                }
+            }
+        }
+        let user = self.data.lock().expect("session lock").user.clone();
+        let Some(user) = user else {
+            return Err(AuthError::SignedOut);
+        };
+        self.set_state(SessionState::Refreshing);
+        let requested_at = self.clock.now();
+        let key = AccountKey::refresh_token(&self.host, &user.id);
+        let outcome = self.exchange(&key, requested_at).await;
+        let elapsed_ms = self
+            .clock
+            .now()
+            .saturating_duration_since(requested_at)
+            .as_millis() as u64;
+        match outcome {
+            Ok(token) => {
+                self.record_refresh(RefreshOutcome::Ok, None, elapsed_ms);
+                tracing::info!(
+                    ?cause,
+                    generation = token.generation,
+                    elapsed_ms,
+                    "session refreshed"
+                );
+                Ok(token)
+            }
+            Err(Failure::Rejected(detail)) => {
+                let timed_out_before = std::mem::take(
+                    &mut self
+                        .data
+                        .lock()
+                        .expect("session lock")
+                        .previous_attempt_timed_out,
+                );
+                let reason = if timed_out_before && detail == "Invalid refresh token" {
+                    LOST_ROTATION.to_owned()
+                } else {
+                    detail.clone()
+                };
+                self.record_refresh(RefreshOutcome::Rejected, Some(reason.clone()), elapsed_ms);
+                self.data.lock().expect("session lock").access = None;
+                self.update_status(|s| {
+                    s.next_refresh = None;
+                    s.expires_at_wall = None;
+                });
+                self.set_state(SessionState::NeedsLogin {
+                    reason: reason.clone(),
+                });
+                Err(AuthError::NeedsLogin { reason })
+            }
+            Err(failure) => Err(self.schedule_retry(failure, elapsed_ms)),
+        }
+    }
+
+    /// Under the cross-process lock: read the token, present it, store the rotated one,
+    /// publish the new access token.
+    async fn exchange(
+        &self,
+        key: &AccountKey,
+        requested_at: tokio::time::Instant,
+    ) -> Result<AccessToken, Failure> {
+        let lock = RefreshLock::acquire(&self.lock_path, LOCK_WAIT)
+            .await
+            .map_err(Failure::Lock)?;
+        let presented = self.current_refresh_token(key).await?;
+        let grant = match self.api.refresh(&presented).await {
+            Ok(grant) => grant,
+            Err(ApiError::Unauthorized { detail }) => return Err(Failure::Rejected(detail)),
+            Err(other) => {
+                self.data
+                    .lock()
+                    .expect("session lock")
+                    .previous_attempt_timed_out = other.is_timeout();
+                return Err(Failure::Api(other));
+            }
+        };
+        let claims = jwt::decode_claims(grant.access.expose())
+            .map_err(|e| Failure::BadToken(e.to_string()))?;
+        // Rotation order: the new refresh token reaches the store before the new access
+        // token is published; if the store refuses, both stay in memory with a warning.
+        let warning = match self.vault.set(key, &grant.refresh).await {
+            Ok(()) => {
+                self.data.lock().expect("session lock").unsaved_refresh = None;
+                None
+            }
+            Err(error) => {
+                let warning = format!(
+                    "the new refresh token could not be saved ({error}); it is kept in memory, so this session will not survive a restart"
+                );
+                self.record_error(warning.clone());
+                self.data.lock().expect("session lock").unsaved_refresh =
+                    Some(grant.refresh.clone());
+                Some(warning)
+            }
+        };
+        drop(lock);
+        Ok(self.install(grant, claims.lifetime(), requested_at, warning))
+    }
+
+    /// The token to present, read from the store inside the lock (another process may have
+    /// rotated it). A token the store refused earlier is written again first and used.
+    async fn current_refresh_token(&self, key: &AccountKey) -> Result<Secret, Failure> {
+        let (unsaved, last_used) = {
+            let data = self.data.lock().expect("session lock");
+            (data.unsaved_refresh.clone(), data.last_used_refresh.clone())
+        };
+        if let Some(unsaved) = unsaved {
+            if self.vault.set(key, &unsaved).await.is_ok() {
+                self.data.lock().expect("session lock").unsaved_refresh = None;
+            }
+            return Ok(unsaved);
+        }
+        match self.vault.get(key).await {
+            Ok(Some(stored)) => {
+                if last_used.as_ref().is_some_and(|mine| *mine != stored) {
+                    tracing::info!(
+                        "another process rotated the refresh token; using the stored one"
+                    );
+                    self.timeline.record(
+                        Scope::Session,
+                        Entry::State {
+                            state: "refreshing".into(),
+                            reason: Some("another DevHive process rotated the refresh token; using the stored one".into()),
+                        },
+                    );
+                }
+                Ok(stored)
+            }
+            Ok(None) => Err(Failure::Rejected(
+                "no refresh token is stored any more (signed out in another DevHive process?)"
+                    .into(),
+            )),
+            // Never delete or fall back to a stale copy on a failed read: retry later.
+            Err(error) => Err(Failure::Store(error.to_string())),
+        }
+    }
+
+    /// Records a passing failure and schedules the next try.
+    fn schedule_retry(&self, failure: Failure, elapsed_ms: u64) -> AuthError {
+        let (outcome, reason, delay) = {
+            let mut data = self.data.lock().expect("session lock");
+            let attempt = data.retry_attempt;
+            data.retry_attempt = attempt.saturating_add(1);
+            let backoff = timing::retry_delay(attempt, rand::random::<f64>());
+            match failure {
+                Failure::Api(ApiError::RateLimited {
+                    retry_after,
+                    detail,
+                }) => (
+                    RefreshOutcome::RateLimited,
+                    format!("rate limited (429): {detail}"),
+                    timing::rate_limit_delay(retry_after),
+                ),
+                Failure::Api(error) => (RefreshOutcome::Transient, error.to_string(), backoff),
+                Failure::Store(reason) => (RefreshOutcome::StoreFailed, reason, backoff),
+                Failure::Lock(error) => (
+                    RefreshOutcome::Transient,
+                    format!("refresh lock: {error}"),
+                    backoff,
+                ),
+                Failure::BadToken(reason) => (
+                    RefreshOutcome::Transient,
+                    format!("unreadable access token: {reason}"),
+                    backoff,
+                ),
+                Failure::Rejected(reason) => (RefreshOutcome::Rejected, reason, backoff),
+            }
+        };
+        self.record_refresh(outcome, Some(reason.clone()), elapsed_ms);
+        let at = self.clock.now() + delay;
+        self.update_status(|s| s.next_refresh = Some(at));
+        self.set_state(SessionState::RetryingRefresh {
+            at,
+            reason: reason.clone(),
+        });
+        tracing::warn!(%reason, retry_in_ms = delay.as_millis() as u64, "refresh failed; will retry");
+        match outcome {
+            RefreshOutcome::StoreFailed => AuthError::Keychain { reason },
+            _ => AuthError::Transient {
+                reason,
+                retry_after: Some(delay),
+            },
+        }
+    }
+
+    fn record_refresh(&self, outcome: RefreshOutcome, detail: Option<String>, elapsed_ms: u64) {
+        self.timeline.record(
+            Scope::Session,
+            Entry::Refresh {
+                outcome: outcome.name().to_owned(),
+                detail: detail.clone(),
+                elapsed_ms,
+            },
+        );
+        let at = self.clock.wall();
+        self.update_status(|s| {
+            s.last_refresh = Some(RefreshReport {
+                outcome,
+                at,
+                detail,
+            })
+        });
+    }
+}
