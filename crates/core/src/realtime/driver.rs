@@ -1,0 +1,428 @@
+//! The thin async driver of one project's connection: it owns the socket, feeds the
+//! [`Connection`] machine with what happens (handshakes, frames, closes, timers, commands,
+//! wake) and carries out the actions it returns. One task per watched project.
+
+use super::connection::{Action, ConnState, Connection, Input, ResyncReason};
+use super::handshake::{self, AWS_PING};
+use super::message::{self, ParseError, ServerEvent};
+use super::update::{Count, Counters, FeedConfig, FeedUpdate};
+use crate::auth::{AccessToken, TokenSource};
+use crate::server::{Flavour, ServerProfile};
+use crate::timeline::{Entry, Scope, Timeline};
+use futures_util::{SinkExt, StreamExt};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::{Arc, RwLock};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A request from the feed handle to one driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Command {
+    ReconnectNow,
+    Stop,
+}
+
+/// What every driver shares with the feed.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub profile: ServerProfile,
+    pub timeline: Timeline,
+    pub config: FeedConfig,
+    pub updates: broadcast::Sender<FeedUpdate>,
+    pub states: watch::Sender<BTreeMap<String, ConnState>>,
+    pub counters: Arc<Counters>,
+    pub watched: Arc<RwLock<HashSet<String>>>,
+}
+
+/// Timers of the open socket.
+struct Live {
+    next_ping: Instant,
+    awaiting_since: Option<Instant>,
+    next_app_ping: Instant,
+    renew_at: Instant,
+}
+
+pub(crate) struct Driver<T: TokenSource> {
+    project: String,
+    shared: Shared,
+    tokens: Arc<T>,
+    machine: Connection,
+    rng: StdRng,
+    wake: Option<broadcast::Receiver<()>>,
+    last_token: Option<AccessToken>,
+    socket: Option<(Socket, Live)>,
+}
+
+impl<T: TokenSource> Driver<T> {
+    pub(crate) fn new(project: String, shared: Shared, tokens: Arc<T>) -> Self {
+        let rng = match shared.config.jitter_seed {
+            Some(seed) => StdRng::seed_from_u64(seed ^ fxhash(&project)),
+            None => StdRng::from_entropy(),
+        };
+        let wake = Some(tokens.subscribe_wake());
+        Self {
+            machine: Connection::new(shared.config.backoff),
+            project,
+            shared,
+            tokens,
+            rng,
+            wake,
+            last_token: None,
+            socket: None,
+        }
+    }
+
+    fn now(&self) -> Instant {
+        self.shared.config.clock.now()
+    }
+
+    /// Runs until stopped.
+    pub(crate) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let mut actions: VecDeque<Action> = self.feed(Input::Start).into();
+        loop {
+            while let Some(action) = actions.pop_front() {
+                match action {
+                    Action::Close => self.close_socket().await,
+                    Action::Resync(reason) => self.resync(reason),
+                    Action::Connect { refresh_first } => {
+                        let next = tokio::select! {
+                            input = self.connect(refresh_first) => self.feed(input),
+                            command = commands.recv() => match command {
+                                Some(Command::ReconnectNow) => self.feed(Input::ReconnectNow),
+                                Some(Command::Stop) | None => return self.stop().await,
+                            },
+                        };
+                        actions.extend(next);
+                    }
+                }
+            }
+            let input = if self.socket.is_some() {
+                self.read_socket(&mut commands).await
+            } else if let Some(deadline) = self.machine.deadline() {
+                tokio::select! {
+                    _ = sleep_until(deadline) => Input::RetryDue,
+                    command = commands.recv() => command_input(command),
+                    () = next_wake(&mut self.wake) => Input::Wake,
+                }
+            } else {
+                command_input(commands.recv().await)
+            };
+            if input == Input::Stop {
+                return self.stop().await;
+            }
+            actions.extend(self.feed(input));
+        }
+    }
+
+    async fn stop(&mut self) {
+        self.feed(Input::Stop);
+        self.close_socket().await;
+    }
+
+    /// Feeds the machine, publishing any state change.
+    fn feed(&mut self, input: Input) -> Vec<Action> {
+        let before = self.machine.state().clone();
+        let now = self.now();
+        let actions = self.machine.handle(input, now, &mut self.rng);
+        let after = self.machine.state().clone();
+        if after != before {
+            tracing::info!(project = %self.project, state = after.name(), reason = after.reason(), "realtime state");
+            self.shared.timeline.record(
+                Scope::Project(self.project.clone()),
+                Entry::State {
+                    state: after.name().to_owned(),
+                    reason: after.reason().map(str::to_owned),
+                },
+            );
+            self.shared.states.send_modify(|map| {
+                map.insert(self.project.clone(), after.clone());
+            });
+            let _ = self.shared.updates.send(FeedUpdate::Connection {
+                project: self.project.clone(),
+                state: after,
+            });
+        }
+        actions
+    }
+
+    fn resync(&self, reason: ResyncReason) {
+        self.shared.timeline.record(
+            Scope::Project(self.project.clone()),
+            Entry::Resync {
+                reason: reason.as_str().to_owned(),
+            },
+        );
+        let _ = self.shared.updates.send(FeedUpdate::Resync {
+            project: self.project.clone(),
+            reason,
+        });
+    }
+
+    /// Gets a token (always through the token source), then performs the handshake.
+    async fn connect(&mut self, refresh_first: bool) -> Input {
+        let token = match (&self.last_token, refresh_first) {
+            (Some(rejected), true) => self.tokens.refresh_after_rejection(rejected).await,
+            _ => self.tokens.ensure_valid().await,
+        };
+        let token = match token {
+            Ok(token) => token,
+            Err(error) => {
+                self.record(Entry::Error {
+                    message: format!("no token for connect: {error}"),
+                });
+                return Input::TokenUnavailable(error);
+            }
+        };
+        let prepared = match handshake::prepare(&self.shared.profile, &self.project, &token) {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                return Input::ConnectFailed {
+                    reason: error.to_string(),
+                }
+            }
+        };
+        self.last_token = Some(token);
+        let ws_config = WebSocketConfig::default()
+            .max_message_size(Some(8 * message::MAX_FRAME_BYTES))
+            .max_frame_size(Some(8 * message::MAX_FRAME_BYTES));
+        let attempt = timeout(
+            self.shared.config.connect_timeout,
+            tokio_tungstenite::connect_async_with_config(prepared.request, Some(ws_config), true),
+        )
+        .await;
+        let params = prepared.params;
+        match attempt {
+            Err(_) => {
+                let reason = format!(
+                    "handshake timed out after {} s",
+                    self.shared.config.connect_timeout.as_secs_f32()
+                );
+                self.record(Entry::Error {
+                    message: reason.clone(),
+                });
+                Input::ConnectFailed { reason }
+            }
+            Ok(Ok((mut socket, _response))) => {
+                self.record(Entry::Handshake {
+                    status: 101,
+                    body: String::new(),
+                    params,
+                });
+                if self.shared.profile.flavour == Flavour::Aws {
+                    let subscribe = handshake::aws_subscribe(&self.project);
+                    if let Err(error) = socket.send(Message::text(subscribe)).await {
+                        return Input::ConnectFailed {
+                            reason: handshake::describe(&error),
+                        };
+                    }
+                }
+                let now = self.now();
+                let config = &self.shared.config;
+                self.socket = Some((
+                    socket,
+                    Live {
+                        next_ping: now + config.ping_interval,
+                        awaiting_since: None,
+                        next_app_ping: now + config.aws_keepalive,
+                        renew_at: now + config.aws_renew_after,
+                    },
+                ));
+                Input::HandshakeAccepted
+            }
+            Ok(Err(error)) => {
+                let (input, seen) = handshake::classify_failure(error);
+                match seen {
+                    Some((status, body)) => self.record(Entry::Handshake {
+                        status,
+                        body,
+                        params,
+                    }),
+                    None => {
+                        if let Input::ConnectFailed { reason } = &input {
+                            self.record(Entry::Error {
+                                message: reason.clone(),
+                            });
+                        }
+                    }
+                }
+                input
+            }
+        }
+    }
+
+    /// Reads the open socket until something the machine must hear about happens.
+    async fn read_socket(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> Input {
+        let Self {
+            project,
+            shared,
+            wake,
+            socket: slot,
+            ..
+        } = self;
+        let aws = shared.profile.flavour == Flavour::Aws;
+        let config = &shared.config;
+        let Some((socket, live)) = slot.as_mut() else {
+            return Input::Closed {
+                code: None,
+                reason: "no socket".into(),
+            };
+        };
+        loop {
+            let dead_at = live.awaiting_since.map(|since| since + config.pong_timeout);
+            let input = tokio::select! {
+                command = commands.recv() => Some(command_input(command)),
+                () = next_wake(wake) => {
+                    // The socket may have died while we slept: probe it at once.
+                    live.next_ping = config.clock.now();
+                    Some(Input::Wake)
+                }
+                frame = socket.next() => {
+                    live.awaiting_since = None;
+                    match frame {
+                        Some(Ok(Message::Text(text))) => on_frame(project, shared, text.as_bytes()),
+                        Some(Ok(Message::Binary(bytes))) => on_frame(project, shared, &bytes),
+                        Some(Ok(Message::Close(frame))) => Some(closed(
+                            project,
+                            shared,
+                            frame.as_ref().map(|f| u16::from(f.code)),
+                            frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+                        )),
+                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => None,
+                        Some(Err(error)) => Some(closed(project, shared, None, handshake::describe(&error))),
+                        None => Some(closed(project, shared, None, "connection ended without a close frame".into())),
+                    }
+                }
+                _ = sleep_until(live.next_ping) => {
+                    let now = config.clock.now();
+                    live.next_ping = now + config.ping_interval;
+                    live.awaiting_since.get_or_insert(now);
+                    match socket.send(Message::Ping(Default::default())).await {
+                        Ok(()) => None,
+                        Err(error) => Some(closed(project, shared, None, handshake::describe(&error))),
+                    }
+                }
+                _ = sleep_until(dead_at.unwrap_or(live.next_ping)), if dead_at.is_some() => {
+                    shared.timeline.record(
+                        Scope::Project(project.clone()),
+                        Entry::Closed { code: None, reason: "no frame for 10 s after a ping".into() },
+                    );
+                    Some(Input::Dead)
+                }
+                _ = sleep_until(live.next_app_ping), if aws => {
+                    live.next_app_ping = config.clock.now() + config.aws_keepalive;
+                    match socket.send(Message::text(AWS_PING)).await {
+                        Ok(()) => None,
+                        Err(error) => Some(closed(project, shared, None, handshake::describe(&error))),
+                    }
+                }
+                _ = sleep_until(live.renew_at), if aws => Some(Input::Renew),
+            };
+            if let Some(input) = input {
+                if matches!(input, Input::Closed { .. }) {
+                    *slot = None;
+                }
+                return input;
+            }
+        }
+    }
+
+    async fn close_socket(&mut self) {
+        if let Some((mut socket, _)) = self.socket.take() {
+            let grace = self
+                .shared
+                .config
+                .pong_timeout
+                .min(std::time::Duration::from_secs(1));
+            let _ = timeout(grace, socket.close(None)).await;
+        }
+    }
+
+    fn record(&self, entry: Entry) {
+        self.shared
+            .timeline
+            .record(Scope::Project(self.project.clone()), entry);
+    }
+}
+
+fn closed(project: &str, shared: &Shared, code: Option<u16>, reason: String) -> Input {
+    tracing::info!(project = %project, code, reason = %reason, "socket closed");
+    shared.timeline.record(
+        Scope::Project(project.to_owned()),
+        Entry::Closed {
+            code,
+            reason: reason.clone(),
+        },
+    );
+    Input::Closed { code, reason }
+}
+
+/// Handles one data frame; returns an input when the machine must hear about it.
+fn on_frame(project: &str, shared: &Shared, bytes: &[u8]) -> Option<Input> {
+    let counters = &shared.counters;
+    match message::parse(bytes) {
+        Err(ParseError::Oversized { len }) => {
+            tracing::warn!(project = %project, len, "skipped an oversized frame");
+            counters.bump(Count::Oversized);
+            None
+        }
+        Err(error) => {
+            tracing::warn!(project = %project, %error, "skipped a frame");
+            counters.bump(Count::BadJson);
+            None
+        }
+        Ok(ServerEvent::Pong) => None,
+        Ok(ServerEvent::Reconnect { .. }) => Some(Input::ServerReconnect),
+        Ok(ServerEvent::Event(mut event)) => {
+            let target = event.project.get_or_insert_with(|| project.to_owned());
+            if target == project {
+                counters.bump(Count::Delivered);
+                let _ = shared.updates.send(FeedUpdate::Event(event));
+            } else if shared
+                .watched
+                .read()
+                .expect("watched lock")
+                .contains(target.as_str())
+            {
+                counters.bump(Count::Duplicate);
+            } else {
+                counters.bump(Count::DroppedUnwatched);
+            }
+            None
+        }
+    }
+}
+
+fn command_input(command: Option<Command>) -> Input {
+    match command {
+        Some(Command::ReconnectNow) => Input::ReconnectNow,
+        Some(Command::Stop) | None => Input::Stop,
+    }
+}
+
+/// Resolves on the next wake; never, once the token source is gone.
+async fn next_wake(wake: &mut Option<broadcast::Receiver<()>>) {
+    loop {
+        match wake.as_mut() {
+            None => std::future::pending::<()>().await,
+            Some(rx) => match rx.recv().await {
+                Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => return,
+                Err(broadcast::error::RecvError::Closed) => *wake = None,
+            },
+        }
+    }
+}
+
+/// A small stable hash so each project gets its own jitter sequence from one seed.
+fn fxhash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
