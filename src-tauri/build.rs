@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "set_settings",
     "set_notifications_paused",
+    "notify",
 ];
 
 /// A page embedded when the UI has not been built, so `cargo build --workspace` (and clippy)

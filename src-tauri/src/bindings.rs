@@ -19,6 +19,7 @@ mod tests {
         let dir = out_dir();
         IpcError::export_all_to(&dir).unwrap();
         Heartbeat::export_all_to(&dir).unwrap();
+        NotifyItem::export_all_to(&dir).unwrap();
         Snapshot::export_all_to(&dir).unwrap();
         FeedEventView::export_all_to(&dir).unwrap();
         ResyncView::export_all_to(&dir).unwrap();

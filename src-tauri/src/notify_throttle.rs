@@ -3,7 +3,9 @@
 //! ("5 new updates in Apollo"). Time is passed in, so tests need no clock.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 /// The default per-project window.
 pub const WINDOW: Duration = Duration::from_secs(10);

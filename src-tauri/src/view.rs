@@ -144,6 +144,8 @@ pub struct FeedEventView {
     pub action: Option<String>,
     /// The changed row's id.
     pub id: Option<String>,
+    /// A short human summary the server sent along (task text, message text), if any.
+    pub summary: Option<String>,
     /// When we received it (epoch ms).
     pub at_ms: f64,
 }
@@ -215,23 +217,6 @@ pub struct MessageView {
     pub created_at_ms: f64,
 }
 
-/// A task.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct TaskView {
-    /// Task id.
-    pub id: String,
-    /// Project id.
-    pub project_id: String,
-    /// The task's text (the server calls it `description`).
-    pub title: String,
-    /// Status code from the server.
-    pub status: i32,
-    /// Assignee user name.
-    pub assignee: Option<String>,
-    /// Last update (epoch ms).
-    pub updated_at_ms: f64,
-}
-
 /// Which piece of a project's data the UI asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -242,10 +227,6 @@ pub enum ResourceKind {
     Members,
     /// Its newest messages.
     Messages,
-    /// Its tasks.
-    Tasks,
-    /// One task by id.
-    Task,
 }
 
 /// The data returned by `fetch_resource`.
@@ -258,10 +239,6 @@ pub enum ResourceData {
     Members(Vec<MemberView>),
     /// Newest messages first.
     Messages(Vec<MessageView>),
-    /// All tasks.
-    Tasks(Vec<TaskView>),
-    /// One task, or `null` when it was deleted.
-    Task(Option<TaskView>),
 }
 
 /// The server choice on the sign-in screen.
@@ -356,4 +333,18 @@ pub struct Snapshot {
     pub settings: Settings,
     /// Whether notifications are paused from the tray.
     pub notifications_paused: bool,
+}
+
+/// A feed line the UI offers for a desktop notification; the shell decides (paused, quiet,
+/// per-project switch, my own action, throttle).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NotifyItem {
+    /// Project id.
+    pub project_id: String,
+    /// Project name for the title and summaries.
+    pub project_name: String,
+    /// The sentence.
+    pub text: String,
+    /// Who did it, when known.
+    pub actor_id: Option<String>,
 }

@@ -25,6 +25,10 @@ action: string | null,
  */
 id: string | null, 
 /**
+ * A short human summary the server sent along (task text, message text), if any.
+ */
+summary: string | null, 
+/**
  * When we received it (epoch ms).
  */
 at_ms: number, };

@@ -1,0 +1,113 @@
+//! Tauri commands: each decodes its input, calls the controller and maps the error.
+//! None returns or accepts a token.
+
+use std::sync::Arc;
+
+use tauri::State;
+
+use crate::controller::Controller;
+use crate::error::IpcError;
+use crate::settings_store;
+use crate::view::*;
+
+/// The managed controller handle.
+pub type Ctl<'a> = State<'a, Arc<Controller>>;
+
+/// Static facts about the app.
+#[tauri::command]
+pub fn app_info(ctl: Ctl<'_>) -> AppInfo {
+    ctl.snapshot().app
+}
+
+/// Everything the UI needs at start-up (call after subscribing to events).
+#[tauri::command]
+pub fn snapshot(ctl: Ctl<'_>) -> Snapshot {
+    ctl.snapshot()
+}
+
+/// Signs in with a password; the password is dropped after the login request.
+#[tauri::command]
+pub async fn sign_in(ctl: Ctl<'_>, request: SignInRequest) -> Result<SessionView, IpcError> {
+    tracing::info!(server = ?request.server, user = %request.username, "sign-in requested");
+    ctl.sign_in(request).await
+}
+
+/// Signs out and deletes the stored refresh token.
+#[tauri::command]
+pub async fn sign_out(ctl: Ctl<'_>) -> Result<(), IpcError> {
+    ctl.sign_out().await
+}
+
+/// The user's projects.
+#[tauri::command]
+pub async fn list_projects(ctl: Ctl<'_>) -> Result<Vec<ProjectView>, IpcError> {
+    ctl.list_projects().await
+}
+
+/// Replaces the set of watched projects and saves it.
+#[tauri::command]
+pub fn watch_projects(
+    app: tauri::AppHandle,
+    ctl: Ctl<'_>,
+    project_ids: Vec<String>,
+) -> Result<(), IpcError> {
+    ctl.watch(project_ids)?;
+    settings_store::save(&app, &ctl.settings())
+}
+
+/// Reconnects every project now.
+#[tauri::command]
+pub fn reconnect_now(ctl: Ctl<'_>) {
+    ctl.reconnect_now();
+}
+
+/// Refreshes the session now.
+#[tauri::command]
+pub async fn refresh_session_now(ctl: Ctl<'_>) -> Result<SessionView, IpcError> {
+    ctl.refresh_now().await
+}
+
+/// Fetches one piece of a project's data.
+#[tauri::command]
+pub async fn fetch_resource(
+    ctl: Ctl<'_>,
+    project_id: String,
+    kind: ResourceKind,
+) -> Result<ResourceData, IpcError> {
+    ctl.fetch(project_id, kind).await
+}
+
+/// The redacted diagnostics bundle as JSON text.
+#[tauri::command]
+pub fn export_diagnostics(ctl: Ctl<'_>) -> Result<String, IpcError> {
+    ctl.export_diagnostics()
+}
+
+/// Current settings.
+#[tauri::command]
+pub fn get_settings(ctl: Ctl<'_>) -> Settings {
+    ctl.settings()
+}
+
+/// Replaces and saves the settings.
+#[tauri::command]
+pub fn set_settings(
+    app: tauri::AppHandle,
+    ctl: Ctl<'_>,
+    settings: Settings,
+) -> Result<(), IpcError> {
+    ctl.set_settings(settings);
+    settings_store::save(&app, &ctl.settings())
+}
+
+/// Pauses or resumes notifications.
+#[tauri::command]
+pub fn set_notifications_paused(ctl: Ctl<'_>, paused: bool) {
+    ctl.set_paused(paused);
+}
+
+/// Offers feed lines for desktop notifications.
+#[tauri::command]
+pub fn notify(ctl: Ctl<'_>, items: Vec<NotifyItem>) {
+    ctl.notify(items);
+}

@@ -1,0 +1,613 @@
+//! The app controller: owns the session, the realtime feed, the (demo) sandbox and the
+//! notification policy, and forwards core state to a [`UiPort`] as view models. Commands in
+//! `commands.rs` are thin calls into it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use devhive_core::api::ApiClient;
+use devhive_core::auth::TokenSource;
+use devhive_core::clock::{self, SharedClock};
+use devhive_core::keychain::{KeyringStore, MemoryStore, SecretStore, Vault};
+use devhive_core::realtime::{Feed, FeedConfig, FeedUpdate};
+use devhive_core::secret::Secret;
+use devhive_core::server::{ApiVersion, Flavour, ServerProfile};
+use devhive_core::session::{Session, SessionConfig, SessionError};
+use devhive_core::timeline::Timeline;
+use tokio::task::AbortHandle;
+
+use crate::error::{ErrorCode, IpcError};
+use crate::events;
+use crate::mapping;
+use crate::notify_throttle::{summary_text, Decision, NotifyThrottle};
+use crate::port::UiPort;
+use crate::tray_state::{aggregate, tooltip};
+use crate::view::*;
+
+/// One signed-in server: its profile, REST client, session and feed.
+pub struct Signed {
+    /// Label shown in the session panel.
+    pub label: String,
+    /// REST client.
+    pub api: Arc<ApiClient>,
+    /// The session.
+    pub session: Session,
+    /// The realtime feed.
+    pub feed: Feed<Session>,
+    /// The signed-in user's id.
+    pub user_id: Option<String>,
+    tasks: Vec<AbortHandle>,
+}
+
+impl Drop for Signed {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Shared app state behind every command.
+pub struct Controller {
+    port: Arc<dyn UiPort>,
+    clock: SharedClock,
+    timeline: Timeline,
+    data_dir: PathBuf,
+    demo: bool,
+    sandbox_url: Mutex<Option<String>>,
+    signed: Mutex<Option<Arc<Signed>>>,
+    settings: Mutex<Settings>,
+    paused: AtomicBool,
+    throttle: Mutex<NotifyThrottle>,
+    projects: Mutex<Vec<ProjectView>>,
+}
+
+fn internal(message: impl Into<String>) -> IpcError {
+    IpcError::new(ErrorCode::Internal, message)
+}
+
+impl Controller {
+    /// A signed-out controller.
+    pub fn new(
+        port: Arc<dyn UiPort>,
+        data_dir: PathBuf,
+        demo: bool,
+        settings: Settings,
+    ) -> Arc<Self> {
+        let clock = clock::system();
+        Arc::new(Self {
+            port,
+            timeline: Timeline::new(clock.clone()),
+            clock,
+            data_dir,
+            demo,
+            sandbox_url: Mutex::new(None),
+            signed: Mutex::new(None),
+            settings: Mutex::new(settings),
+            paused: AtomicBool::new(false),
+            throttle: Mutex::new(NotifyThrottle::default()),
+            projects: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Whether demo mode is on.
+    pub fn demo(&self) -> bool {
+        self.demo
+    }
+
+    /// Remembers the URL of the local sandbox (the embedded one in demo mode).
+    pub fn set_sandbox_url(&self, url: String) {
+        *self.sandbox_url.lock().expect("sandbox lock") = Some(url);
+    }
+
+    /// The signed-in state, if any.
+    pub fn signed(&self) -> Option<Arc<Signed>> {
+        self.signed.lock().expect("signed lock").clone()
+    }
+
+    fn profile_for(&self, r: &SignInRequest) -> Result<(ServerProfile, String), IpcError> {
+        let bad = |e: devhive_core::server::ProfileError| {
+            IpcError::new(ErrorCode::InvalidInput, e.to_string())
+        };
+        Ok(match r.server {
+            ServerChoice::Fly => (ServerProfile::devhive_fly(), "DevHive Fly".into()),
+            ServerChoice::Aws => (ServerProfile::devhive_aws(), "DevHive AWS".into()),
+            ServerChoice::Sandbox => {
+                let url = self.sandbox_url.lock().expect("sandbox lock").clone();
+                let url = url.unwrap_or_else(|| "http://127.0.0.1:8080".into());
+                let p =
+                    ServerProfile::custom(&url, None, Flavour::Fly, ApiVersion::B).map_err(bad)?;
+                (
+                    p,
+                    format!("Local sandbox ({})", url.trim_start_matches("http://")),
+                )
+            }
+            ServerChoice::Custom => {
+                let url = r
+                    .custom_url
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|u| !u.is_empty());
+                let url = url.ok_or_else(|| {
+                    IpcError::new(ErrorCode::InvalidInput, "Enter the server URL.")
+                })?;
+                let flavour = match r.custom_flavour.unwrap_or(FlavourChoice::Fly) {
+                    FlavourChoice::Fly => Flavour::Fly,
+                    FlavourChoice::Aws => Flavour::Aws,
+                };
+                let ws = r
+                    .custom_ws_url
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|u| !u.is_empty());
+                (
+                    ServerProfile::custom(url, ws, flavour, ApiVersion::B).map_err(bad)?,
+                    url.to_owned(),
+                )
+            }
+        })
+    }
+
+    /// Demo mode: signs in to the embedded sandbox as alice with the memory store.
+    pub async fn sign_in_demo(self: &Arc<Self>) -> Result<SessionView, IpcError> {
+        self.sign_in(SignInRequest {
+            server: ServerChoice::Sandbox,
+            custom_url: None,
+            custom_ws_url: None,
+            custom_flavour: None,
+            username: "alice".into(),
+            password: devhive_sandbox::demo::PASSWORD.into(),
+            remember_me: false,
+        })
+        .await
+    }
+
+    /// Signs in with a password and starts the feed for the watched projects.
+    pub async fn sign_in(self: &Arc<Self>, r: SignInRequest) -> Result<SessionView, IpcError> {
+        if r.username.trim().is_empty() || r.password.is_empty() {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "Enter your username and password.",
+            ));
+        }
+        let (profile, label) = self.profile_for(&r)?;
+        let api = Arc::new(ApiClient::new(profile.clone()).map_err(|e| mapping::api_error(&e))?);
+        let store: Arc<dyn SecretStore> = if r.remember_me && !self.demo {
+            Arc::new(KeyringStore::new())
+        } else {
+            Arc::new(MemoryStore::new())
+        };
+        let session = Session::new(SessionConfig {
+            api: api.clone(),
+            vault: Vault::new(store),
+            clock: self.clock.clone(),
+            timeline: self.timeline.clone(),
+            data_dir: self.data_dir.clone(),
+        });
+        let password = Secret::new(r.password);
+        session
+            .login(r.username.trim(), &password, r.remember_me)
+            .await
+            .map_err(|e| mapping::session_error(&e))?;
+        drop(password);
+        self.start_signed(profile, label, api, session).await
+    }
+
+    async fn start_signed(
+        self: &Arc<Self>,
+        profile: ServerProfile,
+        label: String,
+        api: Arc<ApiClient>,
+        session: Session,
+    ) -> Result<SessionView, IpcError> {
+        let feed = Feed::start(
+            profile,
+            Arc::new(session.clone()),
+            self.timeline.clone(),
+            FeedConfig::default(),
+        );
+        let user_id = session.status().user.map(|u| u.id.to_ascii_lowercase());
+        let mut signed = Signed {
+            label,
+            api,
+            session,
+            feed,
+            user_id,
+            tasks: Vec::new(),
+        };
+        signed.tasks = self.forward(&signed);
+        let signed = Arc::new(signed);
+        *self.signed.lock().expect("signed lock") = Some(signed.clone());
+        let projects = self.list_projects().await.unwrap_or_default();
+        let saved = self.settings.lock().expect("settings lock").watched.clone();
+        let watch: Vec<String> = if saved.is_empty() {
+            projects.iter().map(|p| p.id.clone()).collect()
+        } else {
+            saved
+        };
+        signed.feed.watch(watch);
+        Ok(self.session_view())
+    }
+
+    /// Forwards session, feed and timeline changes to the port until the session is dropped.
+    fn forward(self: &Arc<Self>, s: &Signed) -> Vec<AbortHandle> {
+        let mut out = Vec::new();
+        let me = Arc::clone(self);
+        let mut status = s.session.subscribe();
+        out.push(
+            tokio::spawn(async move {
+                loop {
+                    let view = me.session_view();
+                    me.port.emit(
+                        events::SESSION_CHANGED,
+                        serde_json::to_value(&view).unwrap_or_default(),
+                    );
+                    me.update_tray();
+                    if status.changed().await.is_err() {
+                        break;
+                    }
+                }
+            })
+            .abort_handle(),
+        );
+        let me = Arc::clone(self);
+        let mut updates = s.feed.subscribe();
+        out.push(
+            tokio::spawn(async move {
+                use tokio::sync::broadcast::error::RecvError;
+                loop {
+                    match updates.recv().await {
+                        Ok(u) => me.on_feed_update(u),
+                        Err(RecvError::Lagged(n)) => {
+                            tracing::warn!(skipped = n, "feed consumer lagged")
+                        }
+                        Err(RecvError::Closed) => break,
+                    }
+                }
+            })
+            .abort_handle(),
+        );
+        let me = Arc::clone(self);
+        let mut appended = self.timeline.subscribe();
+        out.push(
+            tokio::spawn(async move {
+                while let Ok(record) = appended.recv().await {
+                    let view = mapping::timeline_view(&record);
+                    me.port.emit(
+                        events::TIMELINE_APPENDED,
+                        serde_json::to_value(&view).unwrap_or_default(),
+                    );
+                }
+            })
+            .abort_handle(),
+        );
+        let me = Arc::clone(self);
+        out.push(
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                loop {
+                    tick.tick().await;
+                    me.flush_summaries();
+                }
+            })
+            .abort_handle(),
+        );
+        out
+    }
+
+    fn on_feed_update(&self, u: FeedUpdate) {
+        let (now, wall) = (self.clock.now(), self.clock.wall());
+        match u {
+            FeedUpdate::Connection { project, state } => {
+                let v = mapping::connection_view(&project, &state, now, wall);
+                self.port.emit(
+                    events::CONNECTION_CHANGED,
+                    serde_json::to_value(&v).unwrap_or_default(),
+                );
+                self.update_tray();
+            }
+            FeedUpdate::Event(e) => {
+                if let Some(v) = mapping::feed_event_view(&e, wall) {
+                    self.port.emit(
+                        events::FEED_EVENT,
+                        serde_json::to_value(&v).unwrap_or_default(),
+                    );
+                }
+            }
+            FeedUpdate::Resync { project, reason } => {
+                let v = mapping::resync_view(&project, &reason);
+                self.port
+                    .emit(events::RESYNC, serde_json::to_value(&v).unwrap_or_default());
+            }
+        }
+    }
+
+    /// The session view (signed out when nobody is).
+    pub fn session_view(&self) -> SessionView {
+        match self.signed() {
+            Some(s) => mapping::session_view(
+                &s.session.status(),
+                Some(&s.label),
+                self.clock.now(),
+                self.clock.wall(),
+            ),
+            None => SessionView::signed_out(),
+        }
+    }
+
+    /// Connection badges of every watched project.
+    pub fn connections(&self) -> Vec<ConnectionView> {
+        let Some(s) = self.signed() else {
+            return Vec::new();
+        };
+        let (now, wall) = (self.clock.now(), self.clock.wall());
+        let states = s.feed.states().borrow().clone();
+        states
+            .iter()
+            .map(|(p, c)| mapping::connection_view(p, c, now, wall))
+            .collect()
+    }
+
+    fn update_tray(&self) {
+        let session = self.session_view();
+        let conns = self.connections();
+        let state = aggregate(session.state, &conns);
+        self.port
+            .tray(state, &tooltip(state, session.user.as_deref(), &conns));
+    }
+
+    /// Everything the UI needs at start-up.
+    pub fn snapshot(&self) -> Snapshot {
+        let s = self.signed();
+        Snapshot {
+            app: AppInfo {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                demo: self.demo,
+            },
+            session: self.session_view(),
+            projects: self.projects.lock().expect("projects lock").clone(),
+            connections: self.connections(),
+            user_id: s.and_then(|s| s.user_id.clone()),
+            timeline: self
+                .timeline
+                .snapshot()
+                .iter()
+                .map(mapping::timeline_view)
+                .collect(),
+            settings: self.settings(),
+            notifications_paused: self.paused.load(Ordering::Relaxed),
+        }
+    }
+
+    async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, IpcError>
+    where
+        F: Fn(Arc<ApiClient>, devhive_core::auth::AccessToken) -> Fut,
+        Fut: std::future::Future<Output = Result<T, devhive_core::api::ApiError>>,
+    {
+        let s = self
+            .signed()
+            .ok_or_else(|| IpcError::new(ErrorCode::NeedsSignIn, "Not signed in."))?;
+        let token = s
+            .session
+            .ensure_valid()
+            .await
+            .map_err(|e| mapping::session_error(&SessionError::from(e)))?;
+        match call(s.api.clone(), token.clone()).await {
+            Err(devhive_core::api::ApiError::Unauthorized { .. }) => {
+                let fresh = s
+                    .session
+                    .refresh_after_rejection(&token)
+                    .await
+                    .map_err(|e| mapping::session_error(&SessionError::from(e)))?;
+                call(s.api.clone(), fresh)
+                    .await
+                    .map_err(|e| mapping::api_error(&e))
+            }
+            other => other.map_err(|e| mapping::api_error(&e)),
+        }
+    }
+
+    /// The user's projects (also remembered for the snapshot and notifications).
+    pub async fn list_projects(&self) -> Result<Vec<ProjectView>, IpcError> {
+        let list = self
+            .with_token(|api, t| async move { api.projects(&t).await })
+            .await?;
+        let views: Vec<ProjectView> = list.projects.iter().map(mapping::project_view).collect();
+        *self.projects.lock().expect("projects lock") = views.clone();
+        self.port.emit(
+            events::PROJECTS_CHANGED,
+            serde_json::to_value(&views).unwrap_or_default(),
+        );
+        Ok(views)
+    }
+
+    /// One piece of a project's data.
+    pub async fn fetch(
+        &self,
+        project: String,
+        kind: ResourceKind,
+    ) -> Result<ResourceData, IpcError> {
+        match kind {
+            ResourceKind::Project => {
+                let p = self
+                    .with_token(|api, t| {
+                        let id = project.clone();
+                        async move { api.project(&t, &id).await }
+                    })
+                    .await?;
+                Ok(ResourceData::Project(mapping::project_view(&p)))
+            }
+            ResourceKind::Members => {
+                let m = self
+                    .with_token(|api, t| {
+                        let id = project.clone();
+                        async move { api.members(&t, &id).await }
+                    })
+                    .await?;
+                Ok(ResourceData::Members(
+                    m.members.iter().map(mapping::member_view).collect(),
+                ))
+            }
+            ResourceKind::Messages => {
+                let m = self
+                    .with_token(|api, t| {
+                        let id = project.clone();
+                        async move { api.messages(&t, &id, 20, 0).await }
+                    })
+                    .await?;
+                Ok(ResourceData::Messages(
+                    m.messages.iter().map(mapping::message_view).collect(),
+                ))
+            }
+        }
+    }
+
+    /// Replaces the watched set (and remembers it).
+    pub fn watch(&self, projects: Vec<String>) -> Result<(), IpcError> {
+        let s = self
+            .signed()
+            .ok_or_else(|| IpcError::new(ErrorCode::NeedsSignIn, "Not signed in."))?;
+        let projects: Vec<String> = projects.iter().map(|p| p.to_ascii_lowercase()).collect();
+        let stale: Vec<String> = s
+            .feed
+            .watched()
+            .into_iter()
+            .filter(|p| !projects.contains(p))
+            .collect();
+        s.feed.unwatch(stale);
+        s.feed.watch(projects.clone());
+        self.settings.lock().expect("settings lock").watched = projects;
+        self.update_tray();
+        Ok(())
+    }
+
+    /// Reconnects every project now.
+    pub fn reconnect_now(&self) {
+        if let Some(s) = self.signed() {
+            s.feed.reconnect_now();
+        }
+    }
+
+    /// Refreshes the session now.
+    pub async fn refresh_now(&self) -> Result<SessionView, IpcError> {
+        let s = self
+            .signed()
+            .ok_or_else(|| IpcError::new(ErrorCode::NeedsSignIn, "Not signed in."))?;
+        s.session
+            .refresh_now()
+            .await
+            .map_err(|e| mapping::session_error(&SessionError::from(e)))?;
+        Ok(self.session_view())
+    }
+
+    /// Signs out: logs out on the server, deletes the stored token, stops the feed.
+    pub async fn sign_out(&self) -> Result<(), IpcError> {
+        let taken = self.signed.lock().expect("signed lock").take();
+        if let Some(s) = taken {
+            s.feed.stop().await;
+            let result = s.session.logout().await;
+            self.projects.lock().expect("projects lock").clear();
+            self.throttle.lock().expect("throttle lock").clear();
+            self.port.emit(
+                events::SESSION_CHANGED,
+                serde_json::to_value(SessionView::signed_out()).unwrap_or_default(),
+            );
+            self.update_tray();
+            result.map_err(|e| mapping::session_error(&e))?;
+        }
+        Ok(())
+    }
+
+    /// The redacted diagnostics bundle as pretty JSON.
+    pub fn export_diagnostics(&self) -> Result<String, IpcError> {
+        let session = self.session_view();
+        let bundle = serde_json::json!({
+            "app": { "version": env!("CARGO_PKG_VERSION"), "demo": self.demo },
+            "session": session,
+            "connections": self.connections(),
+            "timeline": self.timeline.export_json(),
+        });
+        serde_json::to_string_pretty(&bundle).map_err(|e| internal(e.to_string()))
+    }
+
+    /// Current settings.
+    pub fn settings(&self) -> Settings {
+        self.settings.lock().expect("settings lock").clone()
+    }
+
+    /// Replaces the settings.
+    pub fn set_settings(&self, s: Settings) {
+        *self.settings.lock().expect("settings lock") = s;
+    }
+
+    /// Pauses or resumes notifications; tells the UI.
+    pub fn set_paused(&self, paused: bool) {
+        self.paused.store(paused, Ordering::Relaxed);
+        if paused {
+            self.throttle.lock().expect("throttle lock").clear();
+        }
+        self.port
+            .emit(events::PAUSED_CHANGED, serde_json::Value::Bool(paused));
+    }
+
+    /// Whether notifications are paused.
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::Relaxed)
+    }
+
+    /// Applies the notification policy to feed lines the UI offers.
+    pub fn notify(&self, items: Vec<NotifyItem>) {
+        let settings = self.settings();
+        if self.paused() || settings.quiet {
+            return;
+        }
+        let me = self.signed().and_then(|s| s.user_id.clone());
+        let now = self.clock.now();
+        for item in items {
+            let own = me.is_some() && item.actor_id.as_deref().map(str::to_ascii_lowercase) == me;
+            let enabled = settings
+                .notify
+                .get(&item.project_id)
+                .copied()
+                .unwrap_or(true);
+            if own || !enabled {
+                continue;
+            }
+            let decision = self
+                .throttle
+                .lock()
+                .expect("throttle lock")
+                .offer(&item.project_id, now);
+            if decision == Decision::Show {
+                self.port.notify(&item.project_name, &item.text);
+            }
+        }
+    }
+
+    fn flush_summaries(&self) {
+        let due = self
+            .throttle
+            .lock()
+            .expect("throttle lock")
+            .due(self.clock.now());
+        if due.is_empty() || self.paused() {
+            return;
+        }
+        let projects = self.projects.lock().expect("projects lock").clone();
+        for s in due {
+            let name = projects
+                .iter()
+                .find(|p| p.id == s.project)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| "a project".into());
+            self.port.notify("DevHive", &summary_text(s.count, &name));
+        }
+    }
+
+    /// Wall-clock now (for callers that stamp things).
+    pub fn wall(&self) -> SystemTime {
+        self.clock.wall()
+    }
+}
