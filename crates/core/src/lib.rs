@@ -9,5 +9,6 @@ pub mod jwt;
 pub mod keychain;
 pub mod secret;
 pub mod server;
+pub mod support;
 pub mod session;
 pub mod timeline;
