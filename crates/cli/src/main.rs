@@ -3,6 +3,8 @@
 //! Each subcommand lives in its own module; this file only parses arguments and maps the
 //! result to the exit codes of design.md §4.
 
+mod diagnostics;
+mod doctor;
 mod exit;
 mod globals;
 mod login;
@@ -33,6 +35,11 @@ enum Command {
     Logout,
     /// Who is signed in, the token state and where the refresh token lives.
     Status(status::StatusArgs),
+    /// Walk the chain from DNS to the first ping and say what is wrong, in plain words.
+    Doctor(doctor::DoctorArgs),
+    /// Export a redacted diagnostics bundle for a support ticket.
+    #[command(subcommand)]
+    Diagnostics(diagnostics::DiagnosticsCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -49,6 +56,8 @@ fn main() -> std::process::ExitCode {
             Command::Login(args) => login::run(&globals, args).await,
             Command::Logout => logout::run(&globals).await,
             Command::Status(args) => status::run(&globals, args).await,
+            Command::Doctor(args) => doctor::run(&globals, args).await,
+            Command::Diagnostics(command) => diagnostics::run(&globals, command).await,
         }
     });
     outcome.report()
