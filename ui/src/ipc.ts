@@ -16,6 +16,7 @@ import type { Settings } from './generated/Settings';
 import type { SignInRequest } from './generated/SignInRequest';
 import type { Snapshot } from './generated/Snapshot';
 import type { TimelineEntryView } from './generated/TimelineEntryView';
+import type { NotifyItem } from './generated/NotifyItem';
 
 /** Every event the shell emits, with its payload type. */
 export interface EventMap {
@@ -55,12 +56,13 @@ export const commands = {
   watchProjects: (projectIds: string[]) => call<void>('watch_projects', { projectIds }),
   reconnectNow: () => call<void>('reconnect_now'),
   refreshSessionNow: () => call<SessionView>('refresh_session_now'),
-  fetchResource: (projectId: string, kind: ResourceKind, id: string | null) =>
-    call<ResourceData>('fetch_resource', { projectId, kind, id }),
+  fetchResource: (projectId: string, kind: ResourceKind) =>
+    call<ResourceData>('fetch_resource', { projectId, kind }),
   exportDiagnostics: () => call<string>('export_diagnostics'),
   getSettings: () => call<Settings>('get_settings'),
   setSettings: (settings: Settings) => call<void>('set_settings', { settings }),
   setNotificationsPaused: (paused: boolean) => call<void>('set_notifications_paused', { paused }),
+  notify: (items: NotifyItem[]) => call<void>('notify', { items }),
 };
 
 /** Subscribes to one event; resolves once the listener is registered. */

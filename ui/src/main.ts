@@ -1,26 +1,18 @@
 import './styles.css';
 import { render } from 'lit-html';
-import { commands, on } from './ipc';
-import { statusView, type StatusModel } from './views/status';
+import { App } from './app';
+import { appView } from './views/layout';
 
 const root = document.getElementById('app')!;
-let model: StatusModel = { info: null, beats: 0, lastBeatAt: null, error: null };
-const draw = () => render(statusView(model), root);
-
-async function start(): Promise<void> {
-  // Subscribe first, then fetch the snapshot, so nothing emitted in between is lost.
-  await on('heartbeat', (beat) => {
-    model = { ...model, beats: beat.seq, lastBeatAt: beat.at_ms };
-    draw();
+let queued = false;
+const app: App = new App(() => {
+  // Batch many model changes into one render per frame.
+  if (queued) return;
+  queued = true;
+  requestAnimationFrame(() => {
+    queued = false;
+    render(appView(app), root);
   });
-  try {
-    const info = await commands.appInfo();
-    model = { ...model, info };
-  } catch (e) {
-    model = { ...model, error: String((e as { message?: string }).message ?? e) };
-  }
-  draw();
-}
-
-draw();
-void start();
+});
+render(appView(app), root);
+void app.start();

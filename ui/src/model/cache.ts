@@ -3,25 +3,21 @@ import type { MemberView } from '../generated/MemberView';
 import type { MessageView } from '../generated/MessageView';
 import type { ProjectView } from '../generated/ProjectView';
 import type { ResourceData } from '../generated/ResourceData';
-import type { TaskView } from '../generated/TaskView';
 import { RequestBudget } from './budget';
 import { allKeysFor, invalidationFor, keyString, type CacheKey } from './invalidation';
 
-/** What one project's cached data looks like. */
+/** What one project's cached data looks like (null = never fetched). */
 export interface ProjectData {
   project: ProjectView | null;
   members: MemberView[] | null;
   messages: MessageView[] | null;
-  tasks: Map<string, TaskView> | null;
 }
 
 /** A change the cache applied, for the feed to describe. `before` is null on first load. */
 export type CacheChange =
-  | { kind: 'project'; projectId: string; before: ProjectView | null; after: ProjectView | null }
+  | { kind: 'project'; projectId: string; before: ProjectView | null; after: ProjectView }
   | { kind: 'members'; projectId: string; before: MemberView[] | null; after: MemberView[] }
-  | { kind: 'messages'; projectId: string; before: MessageView[] | null; after: MessageView[] }
-  | { kind: 'task'; projectId: string; before: TaskView | null; after: TaskView | null }
-  | { kind: 'tasks'; projectId: string; before: Map<string, TaskView> | null; after: Map<string, TaskView> };
+  | { kind: 'messages'; projectId: string; before: MessageView[] | null; after: MessageView[] };
 
 /** How the cache reaches the server and the clock; injected so tests need neither. */
 export interface CachePorts {
@@ -43,7 +39,6 @@ export class DataCache {
   readonly data = new Map<string, ProjectData>();
   private readonly pending = new Map<string, CacheKey>();
   private timerArmed = false;
-  private inFlight = 0;
   readonly budget: RequestBudget;
   /** Requests made so far (for diagnostics and tests). */
   requests = 0;
@@ -59,7 +54,7 @@ export class DataCache {
   project(projectId: string): ProjectData {
     let d = this.data.get(projectId);
     if (!d) {
-      d = { project: null, members: null, messages: null, tasks: null };
+      d = { project: null, members: null, messages: null };
       this.data.set(projectId, d);
     }
     return d;
@@ -68,14 +63,12 @@ export class DataCache {
   /** Applies one realtime event. */
   onEvent(e: FeedEventView): void {
     const inv = invalidationFor(e);
-    for (const k of inv.drop) this.drop(k);
+    for (const k of inv.drop) this.forget(k.projectId);
     for (const k of inv.refetch) this.enqueue(k);
   }
 
   /** Refetches everything of a project (after connect, server reconnect or wake). */
   resync(projectId: string): void {
-    // The task list covers single tasks: drop their pending fetches.
-    for (const [s, k] of this.pending) if (k.projectId === projectId && k.kind === 'task') this.pending.delete(s);
     for (const k of allKeysFor(projectId)) this.enqueue(k);
   }
 
@@ -91,7 +84,6 @@ export class DataCache {
   }
 
   private enqueue(k: CacheKey): void {
-    if (k.kind === 'task' && this.pending.has(keyString({ ...k, kind: 'tasks', id: null }))) return;
     this.pending.set(keyString(k), k);
     this.arm(DEBOUNCE_MS);
   }
@@ -114,26 +106,10 @@ export class DataCache {
       }
       this.pending.delete(s);
       this.requests += 1;
-      this.inFlight += 1;
       this.ports
         .fetch(k)
         .then((d) => this.apply(k, d))
-        .catch((err) => this.ports.onError?.(k, err))
-        .finally(() => {
-          this.inFlight -= 1;
-        });
-    }
-  }
-
-  private drop(k: CacheKey): void {
-    const d = this.project(k.projectId);
-    this.pending.delete(keyString(k));
-    if (k.kind === 'task' && k.id && d.tasks) {
-      const before = d.tasks.get(k.id) ?? null;
-      d.tasks.delete(k.id);
-      this.ports.onChange({ kind: 'task', projectId: k.projectId, before, after: null });
-    } else if (k.kind !== 'task') {
-      this.data.delete(k.projectId);
+        .catch((err: unknown) => this.ports.onError?.(k, err));
     }
   }
 
@@ -157,22 +133,6 @@ export class DataCache {
         const before = d.messages;
         d.messages = r.data;
         this.ports.onChange({ kind: 'messages', projectId, before, after: r.data });
-        break;
-      }
-      case 'tasks': {
-        const before = d.tasks;
-        const after = new Map(r.data.map((t) => [t.id, t]));
-        d.tasks = after;
-        this.ports.onChange({ kind: 'tasks', projectId, before, after });
-        break;
-      }
-      case 'task': {
-        if (!k.id) return;
-        if (!d.tasks) d.tasks = new Map();
-        const before = d.tasks.get(k.id) ?? null;
-        if (r.data) d.tasks.set(k.id, r.data);
-        else d.tasks.delete(k.id);
-        this.ports.onChange({ kind: 'task', projectId, before, after: r.data });
         break;
       }
     }

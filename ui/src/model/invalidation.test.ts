@@ -9,28 +9,26 @@ const ev = (over: Partial<FeedEventView>): FeedEventView => ({
   resource: null,
   action: null,
   id: null,
+  summary: null,
   at_ms: 0,
   ...over,
 });
 
 describe('invalidationFor', () => {
-  it('a task update refetches exactly that task', () => {
-    expect(invalidationFor(ev({ resource: 'task', action: 'UPDATE', id: 't1' }))).toEqual({
-      refetch: [{ projectId: P, kind: 'task', id: 't1' }],
-      drop: [],
-    });
-  });
-
-  it('a task delete drops the task without a request', () => {
-    expect(invalidationFor(ev({ resource: 'task', action: 'DELETE', id: 't1' }))).toEqual({
-      refetch: [],
-      drop: [{ projectId: P, kind: 'task', id: 't1' }],
-    });
+  it('task and sprint events need no request (the feed line comes from the event)', () => {
+    expect(invalidationFor(ev({ resource: 'task', action: 'UPDATE', id: 't1' }))).toEqual({ refetch: [], drop: [] });
+    expect(invalidationFor(ev({ kind: 'task_deleted', id: 't9' }))).toEqual({ refetch: [], drop: [] });
   });
 
   it('a message insert refetches the project messages (the event has no content)', () => {
     expect(invalidationFor(ev({ resource: 'message', action: 'INSERT', id: 'm1' })).refetch).toEqual([
       { projectId: P, kind: 'messages', id: null },
+    ]);
+  });
+
+  it('a project update refetches the project only', () => {
+    expect(invalidationFor(ev({ resource: 'project', action: 'UPDATE', id: P })).refetch).toEqual([
+      { projectId: P, kind: 'project', id: null },
     ]);
   });
 
@@ -42,8 +40,6 @@ describe('invalidationFor', () => {
 
   it('aws handler events are understood from their type', () => {
     expect(invalidationFor(ev({ kind: 'message_created' })).refetch[0]?.kind).toBe('messages');
-    expect(invalidationFor(ev({ kind: 'task_updated', id: 't9' })).refetch[0]).toEqual({ projectId: P, kind: 'task', id: 't9' });
-    expect(invalidationFor(ev({ kind: 'task_deleted', id: 't9' })).drop[0]?.id).toBe('t9');
     expect(invalidationFor(ev({ kind: 'member_added' })).refetch[0]?.kind).toBe('members');
   });
 
@@ -51,8 +47,7 @@ describe('invalidationFor', () => {
     expect(invalidationFor(ev({ resource: 'project', action: 'DELETE', id: P })).drop).toEqual(allKeysFor(P));
   });
 
-  it('sprint events and unknown types touch nothing the feed shows', () => {
-    expect(invalidationFor(ev({ resource: 'sprint', action: 'UPDATE', id: 's1' }))).toEqual({ refetch: [], drop: [] });
+  it('unknown types touch nothing', () => {
     expect(invalidationFor(ev({ kind: 'something_new' }))).toEqual({ refetch: [], drop: [] });
   });
 });

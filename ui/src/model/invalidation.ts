@@ -1,7 +1,7 @@
 import type { FeedEventView } from '../generated/FeedEventView';
 import type { ResourceKind } from '../generated/ResourceKind';
 
-/** One cached piece of a project's data; `id` only for single tasks. */
+/** One cached piece of a project's data. */
 export interface CacheKey {
   projectId: string;
   kind: ResourceKind;
@@ -45,11 +45,10 @@ function actionOf(e: FeedEventView): string {
 export function invalidationFor(e: FeedEventView): Invalidation {
   const p = e.project_id;
   switch (resourceOf(e)) {
-    case 'task': {
-      const key: CacheKey = { projectId: p, kind: 'task', id: e.id };
-      if (!e.id) return { refetch: [{ projectId: p, kind: 'tasks', id: null }], drop: [] };
-      return actionOf(e) === 'DELETE' ? { refetch: [], drop: [key] } : { refetch: [key], drop: [] };
-    }
+    case 'task':
+    case 'sprint':
+      // Core has no task or sprint reads yet: the feed line comes from the event itself.
+      return NONE;
     case 'message':
       return { refetch: [{ projectId: p, kind: 'messages', id: null }], drop: [] };
     case 'project_members':
@@ -65,7 +64,7 @@ export function invalidationFor(e: FeedEventView): Invalidation {
 
 /** Every list-level key of a project: what a resync refetches. */
 export function allKeysFor(projectId: string): CacheKey[] {
-  return (['project', 'members', 'messages', 'tasks'] as const).map((kind) => ({
+  return (['project', 'members', 'messages'] as const).map((kind) => ({
     projectId,
     kind,
     id: null,

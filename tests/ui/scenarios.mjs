@@ -1,0 +1,174 @@
+// Browser scenarios. Each installs a mock backend (window.__harnessHandler) before the page
+// loads, then drives the real UI bundle and checks what a user would see.
+
+const P1 = '0000a901-1000-4000-8000-000000000011';
+const now = () => Date.now();
+
+const signedOut = {
+  state: 'signed_out', user: null, server_label: null, expires_at_ms: null, lifetime_secs: null,
+  next_refresh_at_ms: null, last_refresh: null, refresh_token_storage: null, reason: null,
+};
+const settings = { notify: {}, quiet: false, start_hidden: false, watched: [], server: 'fly', custom_url: null };
+
+/** Installs the mock backend; `fixture` is plain data (it crosses into the page). */
+async function mockBackend(page, fixture) {
+  await page.addInitScript((f) => {
+    const t0 = Date.now();
+    const session = f.session === 'signed_out' ? f.signedOut : {
+      state: 'valid', user: 'alice', server_label: 'DevHive Fly', expires_at_ms: t0 + (f.expiresInMs ?? 900_000),
+      lifetime_secs: 900, next_refresh_at_ms: t0 + 780_000, last_refresh: { ok: true, at_ms: t0 - 60_000, detail: null },
+      refresh_token_storage: 'OS keychain (Secret Service)', reason: null,
+    };
+    window.__state = { messages: f.messages ?? [], signInError: f.signInError ?? null };
+    window.__harnessHandler = (cmd, args) => {
+      switch (cmd) {
+        case 'snapshot':
+          return {
+            app: { version: '0.1.0', demo: false }, session, projects: f.projects ?? [], connections: f.connections ?? [],
+            user_id: 'u-alice', timeline: f.timeline ?? [], settings: f.settings, notifications_paused: false,
+          };
+        case 'sign_in':
+          if (window.__state.signInError) return Promise.reject(window.__state.signInError);
+          return session;
+        case 'fetch_resource':
+          if (args.kind === 'messages') return { kind: 'messages', data: window.__state.messages };
+          if (args.kind === 'members') return { kind: 'members', data: [] };
+          return { kind: 'project', data: (f.projects ?? []).find((p) => p.id === args.projectId) };
+        case 'export_diagnostics':
+          return JSON.stringify({ app: { version: '0.1.0' }, timeline: [{ kind: 'refresh', detail: '[redacted]' }] }, null, 2);
+        case 'notify':
+        case 'watch_projects':
+        case 'set_settings':
+          return null;
+        default:
+          return Promise.reject({ code: 'internal', message: `unmocked ${cmd}` });
+      }
+    };
+  }, { signedOut, settings, ...fixture });
+}
+
+const project = (id, name) => ({ id, name, description: `${name} project`, role: 'member', owner: 'alice' });
+const msg = (id, sender, content, at) => ({ id, project_id: P1, sender_id: `u-${sender}`, sender, content, created_at_ms: at });
+const conn = (project_id, state, extra = {}) => ({ project_id, state, attempt: null, retry_at_ms: null, since_ms: null, reason: null, ...extra });
+
+async function signIn(page) {
+  await page.fill('[data-testid=username]', 'alice');
+  await page.fill('[data-testid=password]', 'wrong');
+  await page.click('[data-testid=signin-submit]');
+}
+
+export const scenarios = {
+  async 'sign-in shows the server words for bad credentials'({ page, base, assert }) {
+    await mockBackend(page, { session: 'signed_out', signInError: { code: 'bad_credentials', message: 'Invalid credentials' } });
+    await page.goto(base);
+    await signIn(page);
+    const text = await page.textContent('[data-testid=signin-error]');
+    assert.match(text, /did not accept that username and password/);
+    assert.match(text, /Invalid credentials/);
+    assert.equal(await page.inputValue('[data-testid=password]'), '', 'the password field is cleared after a try');
+  },
+
+  async 'sign-in explains network, rate-limit and keychain failures'({ page, base, assert }) {
+    await mockBackend(page, { session: 'signed_out', signInError: { code: 'network', message: 'connection refused' } });
+    await page.goto(base);
+    await signIn(page);
+    assert.match(await page.textContent('[data-testid=signin-error]'), /Could not reach the server: connection refused/);
+    await page.evaluate(() => { window.__state.signInError = { code: 'rate_limited', message: 'Too Many Requests' }; });
+    await signIn(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid=signin-error]')?.textContent?.includes('Too many attempts'));
+    await page.evaluate(() => { window.__state.signInError = { code: 'keychain', message: 'no Secret Service' }; });
+    await signIn(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid=signin-error]')?.textContent?.includes('Remember me'));
+  },
+
+  async 'feed renders messages newest first and adds one after its cache_invalidate'({ page, base, assert }) {
+    const t = now();
+    await mockBackend(page, {
+      projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')],
+      messages: [msg('m1', 'bob', 'Can someone review?', t - 120_000), msg('m0', 'carol', 'Morning!', t - 3_600_000)],
+    });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=feed-item]');
+    const first = await page.$$eval('[data-testid=feed-item] .feed-text', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(first, ['bob: Can someone review?', 'carol: Morning!']);
+    await page.evaluate(({ P1, t }) => {
+      window.__state.messages = [{ id: 'm2', project_id: P1, sender_id: 'u-carol', sender: 'carol', content: 'Deploy is green', created_at_ms: t }, ...window.__state.messages];
+      return window.__harness.emit('feed-event', { project_id: P1, kind: 'cache_invalidate', resource: 'message', action: 'INSERT', id: 'm2', summary: null, at_ms: t });
+    }, { P1, t });
+    await page.waitForFunction(() => document.querySelector('[data-testid=feed-item] .feed-text')?.textContent === 'carol: Deploy is green');
+    await page.evaluate(({ P1, t }) => window.__harness.emit('feed-event', { project_id: P1, kind: 'task_updated', resource: 'task', action: 'UPDATE', id: 't1', summary: 'Fix login', at_ms: t + 1 }), { P1, t });
+    await page.waitForFunction(() => document.querySelector('[data-testid=feed-item] .feed-text')?.textContent === 'Task ‘Fix login’ updated in Apollo');
+    assert.match(await page.textContent('[data-testid=feed]'), /2 min ago/);
+  },
+
+  async 'projects show a badge for every connection state and Remove for 403/404'({ page, base, assert }) {
+    const states = ['connecting', 'connected', 'backoff', 'needs_login', 'forbidden', 'not_found', 'stopped'];
+    const ids = states.map((_, i) => `0000000${i}-0000-4000-8000-000000000000`);
+    await mockBackend(page, {
+      projects: states.map((s, i) => project(ids[i], `P-${s}`)),
+      connections: states.map((s, i) => conn(ids[i], s, {
+        forbidden: { reason: 'Access denied to project' }, not_found: { reason: 'Project not found' },
+        backoff: { retry_at_ms: now() + 8_000, reason: 'connection reset' }, connecting: { attempt: 3 },
+      }[s] ?? {})),
+    });
+    await page.goto(base);
+    await page.click('[data-testid=tab-projects]');
+    await page.waitForSelector('[data-testid=project]');
+    const labels = await page.$$eval('[data-testid=badge]', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(labels, ['Connecting', 'Live', 'Reconnecting', 'Sign in needed', 'No access', 'Not found', 'Stopped']);
+    const details = await page.$$eval('[data-testid=badge-detail]', (els) => els.map((e) => e.textContent));
+    assert.ok(details.includes('Access denied to project'), 'the server words for 403 are shown');
+    assert.ok(details.includes('Project not found'), 'the server words for 404 are shown');
+    assert.ok(details.some((d) => /retrying in \d+ s — connection reset/.test(d)));
+    assert.equal(await page.locator('[data-testid=remove]').count(), 2, 'Remove only for forbidden and not found');
+    await page.locator('[data-testid=remove]').first().click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=remove]').length === 1);
+    const calls = await page.evaluate(() => window.__harness.calls.filter((c) => c.cmd === 'watch_projects').map((c) => c.args.projectIds.length));
+    assert.deepEqual(calls, [6]);
+    assert.equal(await page.textContent('[data-testid=status]'), 'Sign in needed');
+  },
+
+  async 'session panel counts the token expiry down live'({ page, base, assert }) {
+    await mockBackend(page, { expiresInMs: 125_000 });
+    await page.goto(base);
+    await page.click('[data-testid=tab-session]');
+    const a = await page.textContent('[data-testid=session-expires]');
+    assert.match(a, /^02:0[0-5]$/);
+    await page.waitForFunction((a) => document.querySelector('[data-testid=session-expires]')?.textContent !== a, a, { timeout: 3000 });
+    assert.equal(await page.textContent('[data-testid=session-user]'), 'alice');
+    assert.equal(await page.textContent('[data-testid=session-storage]'), 'OS keychain (Secret Service)');
+    assert.match(await page.textContent('[data-testid=session-last]'), /succeeded, 1 min ago/);
+  },
+
+  async 'diagnostics timeline grows live and exports the redacted bundle'({ page, base, assert }) {
+    const t = now();
+    await mockBackend(page, {
+      timeline: [
+        { at_ms: t - 5000, scope: 'session', kind: 'state', text: 'state: valid' },
+        { at_ms: t - 4000, scope: P1, kind: 'handshake', text: 'status: 101' },
+      ],
+      projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')],
+    });
+    await page.goto(base);
+    await page.click('[data-testid=tab-diagnostics]');
+    assert.equal(await page.locator('[data-testid=timeline-row]').count(), 2);
+    await page.evaluate((t) => window.__harness.emit('timeline-appended', { at_ms: t, scope: 'session', kind: 'refresh', text: 'outcome: ok · elapsed_ms: 12' }), t);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=timeline-row]').length === 3);
+    assert.match(await page.textContent('[data-testid=timeline-row]'), /outcome: ok/, 'newest entry first');
+    await page.click('[data-testid=export-diagnostics]');
+    assert.match(await page.textContent('[data-testid=diagnostics-bundle]'), /\[redacted\]/);
+  },
+
+  async 'a session that needs login shows a banner and the aggregate status'({ page, base, assert }) {
+    await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'needs_login', { reason: 'Invalid refresh token' })] });
+    await page.goto(base);
+    await page.evaluate(() => window.__harness.emit('session-changed', {
+      state: 'needs_login', user: 'alice', server_label: 'DevHive Fly', expires_at_ms: null, lifetime_secs: null,
+      next_refresh_at_ms: null, last_refresh: { ok: false, at_ms: Date.now(), detail: 'Invalid refresh token' },
+      refresh_token_storage: 'OS keychain', reason: 'Invalid refresh token',
+    }));
+    await page.waitForSelector('[data-testid=needs-login]');
+    assert.match(await page.textContent('[data-testid=needs-login]'), /Invalid refresh token/);
+    assert.equal(await page.textContent('[data-testid=status]'), 'Sign in needed');
+  },
+};

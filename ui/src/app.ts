@@ -1,0 +1,218 @@
+// The UI controller: owns the model, the data cache and the actions the views call.
+// It talks to the shell only through ipc.ts.
+import type { AppInfo } from './generated/AppInfo';
+import type { ConnectionView } from './generated/ConnectionView';
+import type { IpcError } from './generated/IpcError';
+import type { ProjectView } from './generated/ProjectView';
+import type { SessionView } from './generated/SessionView';
+import type { Settings } from './generated/Settings';
+import type { SignInRequest } from './generated/SignInRequest';
+import type { TimelineEntryView } from './generated/TimelineEntryView';
+import { commands, on, toIpcError } from './ipc';
+import { DataCache } from './model/cache';
+import { describeChange, describeEvent, mergeFeed, type FeedItem } from './model/feed';
+
+/** The screens behind the navigation. */
+export type Tab = 'feed' | 'projects' | 'session' | 'diagnostics' | 'settings';
+
+/** Everything the views render. */
+export interface Model {
+  app: AppInfo | null;
+  session: SessionView;
+  projects: ProjectView[];
+  connections: Record<string, ConnectionView>;
+  userId: string | null;
+  timeline: TimelineEntryView[];
+  settings: Settings;
+  paused: boolean;
+  feed: FeedItem[];
+  filter: string | null;
+  tab: Tab;
+  signIn: { busy: boolean; error: IpcError | null };
+  now: number;
+  notice: string | null;
+  diagnostics: string | null;
+  loaded: boolean;
+}
+
+const SIGNED_OUT: SessionView = {
+  state: 'signed_out', user: null, server_label: null, expires_at_ms: null, lifetime_secs: null,
+  next_refresh_at_ms: null, last_refresh: null, refresh_token_storage: null, reason: null,
+};
+
+/** The initial model before the snapshot arrives. */
+export function initialModel(now: number): Model {
+  return {
+    app: null, session: SIGNED_OUT, projects: [], connections: {}, userId: null, timeline: [],
+    settings: { notify: {}, quiet: false, start_hidden: false, watched: [], server: null, custom_url: null },
+    paused: false, feed: [], filter: null, tab: 'feed', signIn: { busy: false, error: null }, now,
+    notice: null, diagnostics: null, loaded: false,
+  };
+}
+
+/** The UI controller. */
+export class App {
+  model: Model;
+  readonly cache: DataCache;
+
+  constructor(private readonly redraw: () => void) {
+    this.model = initialModel(Date.now());
+    this.cache = new DataCache({
+      fetch: (k) => commands.fetchResource(k.projectId, k.kind),
+      now: () => Date.now(),
+      setTimer: (fn, ms) => window.setTimeout(fn, ms),
+      onChange: (c) => {
+        const name = this.projectName(c.projectId);
+        const items = describeChange(c, name, Date.now());
+        const live = c.before !== null;
+        this.addFeed(items, live);
+        if (c.kind === 'project') {
+          this.set({ projects: this.model.projects.map((p) => (p.id === c.projectId ? c.after : p)) });
+        }
+      },
+      onError: (_k, e) => this.set({ notice: toIpcError(e).message }),
+    });
+  }
+
+  private set(patch: Partial<Model>): void {
+    this.model = { ...this.model, ...patch };
+    this.redraw();
+  }
+
+  /** The name of a project (its id when unknown). */
+  projectName(id: string): string {
+    return this.model.projects.find((p) => p.id === id)?.name ?? 'a project';
+  }
+
+  private addFeed(items: FeedItem[], notify: boolean): void {
+    if (items.length === 0) return;
+    this.set({ feed: mergeFeed(this.model.feed, items) });
+    if (!notify) return;
+    const offer = items.map((i) => ({ project_id: i.projectId, project_name: this.projectName(i.projectId), text: i.text, actor_id: i.actorId }));
+    commands.notify(offer).catch(() => undefined);
+  }
+
+  /** Subscribes to every event first, then loads the snapshot, so nothing is missed. */
+  async start(): Promise<void> {
+    await Promise.all([
+      on('session-changed', (s) => this.onSession(s)),
+      on('connection-changed', (c) => this.set({ connections: { ...this.model.connections, [c.project_id]: c } })),
+      on('feed-event', (e) => {
+        this.cache.onEvent(e);
+        const item = describeEvent(e, this.projectName(e.project_id));
+        if (item) this.addFeed([item], true);
+      }),
+      on('resync', (r) => this.cache.resync(r.project_id)),
+      on('timeline-appended', (t) => this.set({ timeline: [...this.model.timeline, t].slice(-1000) })),
+      on('projects-changed', (projects) => this.set({ projects })),
+      on('paused-changed', (paused) => this.set({ paused })),
+    ]);
+    window.setInterval(() => this.set({ now: Date.now() }), 1000);
+    try {
+      const s = await commands.snapshot();
+      const connections: Record<string, ConnectionView> = {};
+      for (const c of s.connections) connections[c.project_id] = c;
+      this.set({
+        app: s.app, session: s.session, projects: s.projects, connections, userId: s.user_id,
+        timeline: s.timeline, settings: s.settings, paused: s.notifications_paused, loaded: true,
+      });
+      for (const c of s.connections) if (c.state === 'connected') this.cache.resync(c.project_id);
+    } catch (e) {
+      this.set({ loaded: true, notice: toIpcError(e).message });
+    }
+  }
+
+  private onSession(s: SessionView): void {
+    const wasOut = this.model.session.state === 'signed_out';
+    this.set({ session: s });
+    if (s.state === 'signed_out') {
+      for (const id of Object.keys(this.model.connections)) this.cache.forget(id);
+      this.set({ connections: {}, feed: [], projects: [] });
+    } else if (wasOut) {
+      commands.snapshot().then((snap) => this.set({ userId: snap.user_id, projects: snap.projects.length ? snap.projects : this.model.projects })).catch(() => undefined);
+    }
+  }
+
+  // ---- actions ----
+
+  async signIn(r: SignInRequest): Promise<void> {
+    this.set({ signIn: { busy: true, error: null } });
+    try {
+      const session = await commands.signIn(r);
+      this.set({ session, signIn: { busy: false, error: null }, tab: 'feed' });
+    } catch (e) {
+      this.set({ signIn: { busy: false, error: toIpcError(e) } });
+    }
+  }
+
+  async signOut(): Promise<void> {
+    await this.run(commands.signOut());
+  }
+
+  async refreshNow(): Promise<void> {
+    const s = await this.run(commands.refreshSessionNow());
+    if (s) this.set({ session: s });
+  }
+
+  async reconnectNow(): Promise<void> {
+    await this.run(commands.reconnectNow());
+  }
+
+  setTab(tab: Tab): void {
+    this.set({ tab, notice: null });
+  }
+
+  setFilter(filter: string | null): void {
+    this.set({ filter });
+  }
+
+  /** Watches or unwatches one project. */
+  async toggleWatch(id: string, watch: boolean): Promise<void> {
+    const current = Object.keys(this.model.connections);
+    const next = watch ? [...new Set([...current, id])] : current.filter((p) => p !== id);
+    if (!watch) {
+      const { [id]: _gone, ...rest } = this.model.connections;
+      void _gone;
+      this.cache.forget(id);
+      this.set({ connections: rest });
+    }
+    await this.run(commands.watchProjects(next));
+  }
+
+  async loadDiagnostics(): Promise<string | null> {
+    const text = await this.run(commands.exportDiagnostics());
+    if (text) this.set({ diagnostics: text });
+    return text ?? null;
+  }
+
+  async copyDiagnostics(): Promise<void> {
+    const text = await this.loadDiagnostics();
+    if (!text) return;
+    try {
+      await navigator.clipboard.writeText(text);
+      this.set({ notice: 'Diagnostics copied to the clipboard (tokens are redacted).' });
+    } catch {
+      this.set({ notice: 'The clipboard is not available: select the text below and copy it.' });
+    }
+  }
+
+  async saveSettings(patch: Partial<Settings>): Promise<void> {
+    const settings = { ...this.model.settings, ...patch };
+    this.set({ settings });
+    await this.run(commands.setSettings(settings));
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    this.set({ paused });
+    await this.run(commands.setNotificationsPaused(paused));
+  }
+
+  private async run<T>(p: Promise<T>): Promise<T | undefined> {
+    try {
+      return await p;
+    } catch (e) {
+      this.set({ notice: toIpcError(e).message });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { countdown, describeChange, describeEvent, mergeFeed, relativeTime } from './feed';
+
+const msg = (id: string, sender: string, content: string, at = 1000) => ({ id, project_id: 'p1', sender_id: `u-${sender}`, sender, content, created_at_ms: at });
+
+describe('feed sentences', () => {
+  it('a new chat message reads "carol: Deploy is green"', () => {
+    const items = describeChange({ kind: 'messages', projectId: 'p1', before: [msg('m1', 'bob', 'hi')], after: [msg('m2', 'carol', 'Deploy is green'), msg('m1', 'bob', 'hi')] }, 'Apollo', 0);
+    expect(items.map((i) => i.text)).toEqual(['carol: Deploy is green']);
+    expect(items[0]?.actorId).toBe('u-carol');
+  });
+
+  it('a member who joined is named with the project', () => {
+    const items = describeChange({ kind: 'members', projectId: 'p1', before: [], after: [{ id: 'u1', username: 'dave', display_name: 'Dave', role: 'member' }] }, 'Apollo', 5);
+    expect(items.map((i) => i.text)).toEqual(['dave joined Apollo']);
+  });
+
+  it('a first member load says nothing', () => {
+    expect(describeChange({ kind: 'members', projectId: 'p1', before: null, after: [{ id: 'u1', username: 'dave', display_name: '', role: null }] }, 'Apollo', 5)).toEqual([]);
+  });
+
+  it('a task event with a summary quotes it', () => {
+    const item = describeEvent({ project_id: 'p1', kind: 'task_updated', resource: 'task', action: 'UPDATE', id: 't1', summary: 'Fix login', at_ms: 1 }, 'Apollo');
+    expect(item?.text).toBe('Task ‘Fix login’ updated in Apollo');
+  });
+
+  it('a task event without content still says where', () => {
+    const item = describeEvent({ project_id: 'p1', kind: 'cache_invalidate', resource: 'task', action: 'INSERT', id: 't1', summary: null, at_ms: 1 }, 'Apollo');
+    expect(item?.text).toBe('A task was added in Apollo');
+  });
+
+  it('message and member events make no line of their own (they come after the refetch)', () => {
+    expect(describeEvent({ project_id: 'p1', kind: 'cache_invalidate', resource: 'message', action: 'INSERT', id: 'm', summary: null, at_ms: 1 }, 'Apollo')).toBeNull();
+  });
+});
+
+describe('feed list', () => {
+  it('keeps newest first and drops duplicates', () => {
+    const a = { key: 'a', projectId: 'p', at: 1, text: 'a', kind: 'message' as const, actorId: null };
+    const b = { key: 'b', projectId: 'p', at: 2, text: 'b', kind: 'message' as const, actorId: null };
+    expect(mergeFeed(mergeFeed([], [a]), [b, a]).map((i) => i.key)).toEqual(['b', 'a']);
+  });
+});
+
+describe('time formatting', () => {
+  it('relative times are short and calm', () => {
+    expect(relativeTime(0, 3_000)).toBe('just now');
+    expect(relativeTime(0, 42_000)).toBe('42 s ago');
+    expect(relativeTime(0, 180_000)).toBe('3 min ago');
+    expect(relativeTime(0, 2 * 3_600_000)).toBe('2 h ago');
+  });
+
+  it('countdown shows mm:ss and never goes negative', () => {
+    expect(countdown(14 * 60_000 + 5_000)).toBe('14:05');
+    expect(countdown(-5)).toBe('00:00');
+  });
+});

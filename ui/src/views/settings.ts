@@ -1,0 +1,26 @@
+import { html, type TemplateResult } from 'lit-html';
+import type { App } from '../app';
+
+/** Settings: notifications per project, quiet mode, start hidden. */
+export function settingsView(app: App): TemplateResult {
+  const m = app.model;
+  const s = m.settings;
+  const checked = (e: Event) => (e.currentTarget as HTMLInputElement).checked;
+  return html`<section class="panel">
+    <header class="panel-head"><h2>Settings</h2></header>
+    <fieldset>
+      <legend>Notifications</legend>
+      <label class="check"><input type="checkbox" .checked=${m.paused} @change=${(e: Event) => app.setPaused(checked(e))} /> Pause notifications</label>
+      <label class="check"><input type="checkbox" .checked=${s.quiet} data-testid="quiet" @change=${(e: Event) => app.saveSettings({ quiet: checked(e) })} /> Quiet mode (never notify)</label>
+      ${m.projects.map(
+        (p) => html`<label class="check"><input type="checkbox" .checked=${s.notify[p.id] ?? true}
+          @change=${(e: Event) => app.saveSettings({ notify: { ...s.notify, [p.id]: checked(e) } })} /> ${p.name}</label>`,
+      )}
+      <p class="muted small">At most one notification per project every 10 seconds, then a summary. Never for your own actions.</p>
+    </fieldset>
+    <fieldset>
+      <legend>Window</legend>
+      <label class="check"><input type="checkbox" .checked=${s.start_hidden} @change=${(e: Event) => app.saveSettings({ start_hidden: checked(e) })} /> Start hidden in the tray</label>
+    </fieldset>
+  </section>`;
+}
