@@ -30,13 +30,17 @@ pub enum Protocol {
     },
 }
 
-/// Sends a close frame and flushes.
+/// Sends a close frame and waits briefly for the client's echo.
 pub async fn close(ws: &mut WebSocket, code: u16, reason: &str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
-    let _ = ws.send(Message::Close(Some(frame))).await;
+    // Keep reading until the client echoes (at most 1 s) so a client that is behind on reading,
+    // e.g. still answering queued pings, gets the close frame instead of a broken pipe.
+    if ws.send(Message::Close(Some(frame))).await.is_ok() {
+        drain_close(ws).await;
+    }
 }
 
 enum Next {
