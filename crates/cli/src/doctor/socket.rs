@@ -63,7 +63,7 @@ pub async fn handshake(
     let connect = tokio_tungstenite::connect_async(prepared.request);
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, connect).await {
         Ok(Ok((socket, response))) => {
-            let detail = format!("{} ({params})", response.status());
+            let detail = format!("{}; {}", response.status(), params.replace('&', " "));
             Handshake::Open(
                 Box::new(socket),
                 Check::ok(Step::Handshake, ms(started), detail).for_project(project),

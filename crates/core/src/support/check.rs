@@ -151,16 +151,18 @@ impl Check {
         if let Some(project) = &self.project {
             let _ = write!(label, " {}", short_id(project));
         }
-        let mut out = format!(
-            "{} {:<20} {:>6}  {}",
+        let prefix = format!(
+            "{} {:<20} {:>6}  ",
             self.status.mark(),
             label,
             format!("{} ms", self.elapsed_ms),
-            self.detail
         );
+        let mut out = wrap(&prefix, &self.detail);
         if let Some(problem) = &self.problem {
-            let _ = write!(out, "\n    means: {}", problem.meaning());
-            let _ = write!(out, "\n    do:    {}", problem.remedy());
+            out.push('\n');
+            out.push_str(&wrap("    means: ", &problem.meaning()));
+            out.push('\n');
+            out.push_str(&wrap("    do:    ", problem.remedy()));
         }
         out
     }
@@ -176,6 +178,33 @@ impl Check {
         }
         value
     }
+}
+
+/// Explanation lines are wrapped to this many columns so an 80–120 column terminal shows
+/// them as written (a terminal's own wrapping would break the indentation).
+pub const WRAP_COLUMNS: usize = 100;
+
+/// Word-wraps `text` after `label`, indenting continuation lines under the text.
+fn wrap(label: &str, text: &str) -> String {
+    let indent = " ".repeat(label.chars().count());
+    let mut out = label.to_owned();
+    let mut column = label.chars().count();
+    let mut first = true;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if !first && column + 1 + len > WRAP_COLUMNS {
+            out.push('\n');
+            out.push_str(&indent);
+            column = indent.len();
+        } else if !first {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += len;
+        first = false;
+    }
+    out
 }
 
 fn short_id(project: &str) -> &str {
@@ -290,6 +319,10 @@ mod tests {
         assert!(text.starts_with("✗ websocket 0b8e2c1a"), "{text}");
         assert!(text.contains("12 ms"), "{text}");
         assert!(text.contains("means: The fly-flavour WebSocket"), "{text}");
+        assert!(
+            text.lines().all(|l| l.chars().count() <= WRAP_COLUMNS),
+            "explanations are wrapped: {text}"
+        );
         assert!(text.contains("do:    Use --flavour aws"), "{text}");
     }
 
