@@ -17,6 +17,12 @@ mod tests {
     #[test]
     fn typescript_bindings_are_regenerated_from_rust_types() {
         let dir = out_dir();
+        // Start clean so a type that was removed in Rust disappears here too.
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "ts") {
+                std::fs::remove_file(entry.path()).unwrap();
+            }
+        }
         IpcError::export_all_to(&dir).unwrap();
         Heartbeat::export_all_to(&dir).unwrap();
         NotifyItem::export_all_to(&dir).unwrap();

@@ -27,9 +27,15 @@ pub fn snapshot(ctl: Ctl<'_>) -> Snapshot {
 
 /// Signs in with a password; the password is dropped after the login request.
 #[tauri::command]
-pub async fn sign_in(ctl: Ctl<'_>, request: SignInRequest) -> Result<SessionView, IpcError> {
+pub async fn sign_in(
+    app: tauri::AppHandle,
+    ctl: Ctl<'_>,
+    request: SignInRequest,
+) -> Result<SessionView, IpcError> {
     tracing::info!(server = ?request.server, user = %request.username, "sign-in requested");
-    ctl.sign_in(request).await
+    let view = ctl.sign_in(request).await?;
+    settings_store::save(&app, &ctl.settings())?;
+    Ok(view)
 }
 
 /// Signs out and deletes the stored refresh token.
@@ -73,8 +79,9 @@ pub async fn fetch_resource(
     ctl: Ctl<'_>,
     project_id: String,
     kind: ResourceKind,
+    id: Option<String>,
 ) -> Result<ResourceData, IpcError> {
-    ctl.fetch(project_id, kind).await
+    ctl.fetch(project_id, kind, id).await
 }
 
 /// The redacted diagnostics bundle as JSON text.

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use devhive_core::api::ApiClient;
+use devhive_core::app::TaskReader;
 use devhive_core::auth::TokenSource;
 use devhive_core::clock::{self, SharedClock};
 use devhive_core::keychain::{KeyringStore, MemoryStore, SecretStore, Vault};
@@ -32,18 +33,20 @@ pub struct Signed {
     pub label: String,
     /// REST client.
     pub api: Arc<ApiClient>,
+    /// Task reads.
+    pub tasks: Arc<TaskReader>,
     /// The session.
     pub session: Session,
     /// The realtime feed.
     pub feed: Feed<Session>,
     /// The signed-in user's id.
     pub user_id: Option<String>,
-    tasks: Vec<AbortHandle>,
+    forwarders: Vec<AbortHandle>,
 }
 
 impl Drop for Signed {
     fn drop(&mut self) {
-        for t in &self.tasks {
+        for t in &self.forwarders {
             t.abort();
         }
     }
@@ -192,7 +195,58 @@ impl Controller {
             .await
             .map_err(|e| mapping::session_error(&e))?;
         drop(password);
+        {
+            let mut settings = self.settings.lock().expect("settings lock");
+            settings.server = Some(r.server);
+            settings.custom_url = r
+                .custom_url
+                .clone()
+                .filter(|_| r.server == ServerChoice::Custom);
+        }
         self.start_signed(profile, label, api, session).await
+    }
+
+    /// Start-up: resumes the remembered server's session from the keychain, if any.
+    /// Returns whether a session is running (it may still be retrying a refresh).
+    pub async fn resume(self: &Arc<Self>) -> bool {
+        let settings = self.settings();
+        let Some(server) = settings.server.filter(|s| *s != ServerChoice::Sandbox) else {
+            return false;
+        };
+        let probe = SignInRequest {
+            server,
+            custom_url: settings.custom_url.clone(),
+            custom_ws_url: None,
+            custom_flavour: None,
+            username: String::new(),
+            password: String::new(),
+            remember_me: true,
+        };
+        let Ok((profile, label)) = self.profile_for(&probe) else {
+            return false;
+        };
+        let Ok(api) = ApiClient::new(profile.clone()) else {
+            return false;
+        };
+        let api = Arc::new(api);
+        let session = Session::new(SessionConfig {
+            api: api.clone(),
+            vault: Vault::new(Arc::new(KeyringStore::new())),
+            clock: self.clock.clone(),
+            timeline: self.timeline.clone(),
+            data_dir: self.data_dir.clone(),
+        });
+        match session.resume_stored().await {
+            Ok(()) => {}
+            Err(e) if e.is_transient() => tracing::warn!(error = %e, "resume is retrying"),
+            Err(e) => {
+                tracing::info!(error = %e, "no session to resume");
+                return false;
+            }
+        }
+        self.start_signed(profile, label, api, session)
+            .await
+            .is_ok()
     }
 
     async fn start_signed(
@@ -202,6 +256,7 @@ impl Controller {
         api: Arc<ApiClient>,
         session: Session,
     ) -> Result<SessionView, IpcError> {
+        let tasks = Arc::new(TaskReader::new(profile.clone()).map_err(|e| mapping::api_error(&e))?);
         let feed = Feed::start(
             profile,
             Arc::new(session.clone()),
@@ -212,12 +267,13 @@ impl Controller {
         let mut signed = Signed {
             label,
             api,
+            tasks,
             session,
             feed,
             user_id,
-            tasks: Vec::new(),
+            forwarders: Vec::new(),
         };
-        signed.tasks = self.forward(&signed);
+        signed.forwarders = self.forward(&signed);
         let signed = Arc::new(signed);
         *self.signed.lock().expect("signed lock") = Some(signed.clone());
         let projects = self.list_projects().await.unwrap_or_default();
@@ -383,7 +439,7 @@ impl Controller {
 
     async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, IpcError>
     where
-        F: Fn(Arc<ApiClient>, devhive_core::auth::AccessToken) -> Fut,
+        F: Fn(Arc<Signed>, devhive_core::auth::AccessToken) -> Fut,
         Fut: std::future::Future<Output = Result<T, devhive_core::api::ApiError>>,
     {
         let s = self
@@ -394,14 +450,14 @@ impl Controller {
             .ensure_valid()
             .await
             .map_err(|e| mapping::session_error(&SessionError::from(e)))?;
-        match call(s.api.clone(), token.clone()).await {
+        match call(s.clone(), token.clone()).await {
             Err(devhive_core::api::ApiError::Unauthorized { .. }) => {
                 let fresh = s
                     .session
                     .refresh_after_rejection(&token)
                     .await
                     .map_err(|e| mapping::session_error(&SessionError::from(e)))?;
-                call(s.api.clone(), fresh)
+                call(s.clone(), fresh)
                     .await
                     .map_err(|e| mapping::api_error(&e))
             }
@@ -412,7 +468,7 @@ impl Controller {
     /// The user's projects (also remembered for the snapshot and notifications).
     pub async fn list_projects(&self) -> Result<Vec<ProjectView>, IpcError> {
         let list = self
-            .with_token(|api, t| async move { api.projects(&t).await })
+            .with_token(|s, t| async move { s.api.projects(&t).await })
             .await?;
         let views: Vec<ProjectView> = list.projects.iter().map(mapping::project_view).collect();
         *self.projects.lock().expect("projects lock") = views.clone();
@@ -428,13 +484,14 @@ impl Controller {
         &self,
         project: String,
         kind: ResourceKind,
+        id: Option<String>,
     ) -> Result<ResourceData, IpcError> {
         match kind {
             ResourceKind::Project => {
                 let p = self
                     .with_token(|api, t| {
                         let id = project.clone();
-                        async move { api.project(&t, &id).await }
+                        async move { api.api.project(&t, &id).await }
                     })
                     .await?;
                 Ok(ResourceData::Project(mapping::project_view(&p)))
@@ -443,7 +500,7 @@ impl Controller {
                 let m = self
                     .with_token(|api, t| {
                         let id = project.clone();
-                        async move { api.members(&t, &id).await }
+                        async move { api.api.members(&t, &id).await }
                     })
                     .await?;
                 Ok(ResourceData::Members(
@@ -454,12 +511,35 @@ impl Controller {
                 let m = self
                     .with_token(|api, t| {
                         let id = project.clone();
-                        async move { api.messages(&t, &id, 20, 0).await }
+                        async move { api.api.messages(&t, &id, 20, 0).await }
                     })
                     .await?;
                 Ok(ResourceData::Messages(
                     m.messages.iter().map(mapping::message_view).collect(),
                 ))
+            }
+            ResourceKind::Tasks => {
+                let t = self
+                    .with_token(|s, t| {
+                        let id = project.clone();
+                        async move { s.tasks.tasks(&t, &id).await }
+                    })
+                    .await?;
+                Ok(ResourceData::Tasks(
+                    t.iter().map(mapping::task_view).collect(),
+                ))
+            }
+            ResourceKind::Task => {
+                let id = id.ok_or_else(|| {
+                    IpcError::new(ErrorCode::InvalidInput, "A task id is required.")
+                })?;
+                let t = self
+                    .with_token(|s, t| {
+                        let id = id.clone();
+                        async move { s.tasks.task(&t, &id).await }
+                    })
+                    .await?;
+                Ok(ResourceData::Task(t.as_ref().map(mapping::task_view)))
             }
         }
     }

@@ -111,6 +111,11 @@ pub fn run() {
                 let holder = Arc::new(DemoServer::default());
                 app.manage(holder.clone());
                 tauri::async_runtime::spawn(start_demo(ctl, holder));
+            } else {
+                tauri::async_runtime::spawn(async move {
+                    let resumed = ctl.resume().await;
+                    tracing::info!(resumed, "start-up session check done");
+                });
             }
             Ok(())
         })

@@ -264,3 +264,19 @@ pub fn api_error(e: &ApiError) -> IpcError {
     };
     IpcError::new(code, message)
 }
+
+/// A task row.
+pub fn task_view(t: &devhive_core::app::Task) -> TaskView {
+    TaskView {
+        id: t.id.to_ascii_lowercase(),
+        project_id: t.project_id.to_ascii_lowercase(),
+        title: t.description.clone(),
+        status: t.status.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
+        assignee: t
+            .assignee
+            .as_ref()
+            .map(|a| a.username.clone())
+            .filter(|u| !u.is_empty()),
+        updated_at_ms: rfc3339_ms(t.updated_at.as_deref()),
+    }
+}

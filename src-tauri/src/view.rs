@@ -217,6 +217,23 @@ pub struct MessageView {
     pub created_at_ms: f64,
 }
 
+/// A task.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct TaskView {
+    /// Task id.
+    pub id: String,
+    /// Project id.
+    pub project_id: String,
+    /// The task's text (the server calls it `description`).
+    pub title: String,
+    /// Status code from the server.
+    pub status: i32,
+    /// Assignee user name.
+    pub assignee: Option<String>,
+    /// Last update (epoch ms).
+    pub updated_at_ms: f64,
+}
+
 /// Which piece of a project's data the UI asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -227,6 +244,10 @@ pub enum ResourceKind {
     Members,
     /// Its newest messages.
     Messages,
+    /// Its tasks.
+    Tasks,
+    /// One task (`id` required).
+    Task,
 }
 
 /// The data returned by `fetch_resource`.
@@ -239,6 +260,10 @@ pub enum ResourceData {
     Members(Vec<MemberView>),
     /// Newest messages first.
     Messages(Vec<MessageView>),
+    /// All tasks.
+    Tasks(Vec<TaskView>),
+    /// One task, or `null` when it was deleted.
+    Task(Option<TaskView>),
 }
 
 /// The server choice on the sign-in screen.

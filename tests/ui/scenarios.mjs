@@ -19,7 +19,7 @@ async function mockBackend(page, fixture) {
       lifetime_secs: 900, next_refresh_at_ms: t0 + 780_000, last_refresh: { ok: true, at_ms: t0 - 60_000, detail: null },
       refresh_token_storage: 'OS keychain (Secret Service)', reason: null,
     };
-    window.__state = { messages: f.messages ?? [], signInError: f.signInError ?? null };
+    window.__state = { messages: f.messages ?? [], tasks: f.tasks ?? [], signInError: f.signInError ?? null };
     window.__harnessHandler = (cmd, args) => {
       switch (cmd) {
         case 'snapshot':
@@ -33,6 +33,8 @@ async function mockBackend(page, fixture) {
         case 'fetch_resource':
           if (args.kind === 'messages') return { kind: 'messages', data: window.__state.messages };
           if (args.kind === 'members') return { kind: 'members', data: [] };
+          if (args.kind === 'tasks') return { kind: 'tasks', data: window.__state.tasks ?? [] };
+          if (args.kind === 'task') return { kind: 'task', data: (window.__state.tasks ?? []).find((t) => t.id === args.id) ?? null };
           return { kind: 'project', data: (f.projects ?? []).find((p) => p.id === args.projectId) };
         case 'export_diagnostics':
           return JSON.stringify({ app: { version: '0.1.0' }, timeline: [{ kind: 'refresh', detail: '[redacted]' }] }, null, 2);
@@ -86,6 +88,7 @@ export const scenarios = {
     await mockBackend(page, {
       projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')],
       messages: [msg('m1', 'bob', 'Can someone review?', t - 120_000), msg('m0', 'carol', 'Morning!', t - 3_600_000)],
+      tasks: [{ id: 't1', project_id: P1, title: 'Fix login', status: 1, assignee: 'bob', updated_at_ms: t - 60_000 }],
     });
     await page.goto(base);
     await page.waitForSelector('[data-testid=feed-item]');
@@ -96,8 +99,11 @@ export const scenarios = {
       return window.__harness.emit('feed-event', { project_id: P1, kind: 'cache_invalidate', resource: 'message', action: 'INSERT', id: 'm2', summary: null, at_ms: t });
     }, { P1, t });
     await page.waitForFunction(() => document.querySelector('[data-testid=feed-item] .feed-text')?.textContent === 'carol: Deploy is green');
-    await page.evaluate(({ P1, t }) => window.__harness.emit('feed-event', { project_id: P1, kind: 'task_updated', resource: 'task', action: 'UPDATE', id: 't1', summary: 'Fix login', at_ms: t + 1 }), { P1, t });
-    await page.waitForFunction(() => document.querySelector('[data-testid=feed-item] .feed-text')?.textContent === 'Task ‘Fix login’ updated in Apollo');
+    await page.evaluate(({ P1, t }) => {
+      window.__state.tasks = [{ id: 't1', project_id: P1, title: 'Fix login', status: 2, assignee: 'bob', updated_at_ms: t + 1 }];
+      return window.__harness.emit('feed-event', { project_id: P1, kind: 'cache_invalidate', resource: 'task', action: 'UPDATE', id: 't1', summary: null, at_ms: t + 1 });
+    }, { P1, t });
+    await page.waitForFunction(() => document.querySelector('[data-testid=feed-item] .feed-text')?.textContent === 'bob’s ‘Fix login’ moved to Done in Apollo');
     assert.match(await page.textContent('[data-testid=feed]'), /2 min ago/);
   },
 

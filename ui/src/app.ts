@@ -58,7 +58,7 @@ export class App {
   constructor(private readonly redraw: () => void) {
     this.model = initialModel(Date.now());
     this.cache = new DataCache({
-      fetch: (k) => commands.fetchResource(k.projectId, k.kind),
+      fetch: (k) => commands.fetchResource(k.projectId, k.kind, k.id),
       now: () => Date.now(),
       setTimer: (fn, ms) => window.setTimeout(fn, ms),
       onChange: (c) => {

@@ -56,8 +56,8 @@ export const commands = {
   watchProjects: (projectIds: string[]) => call<void>('watch_projects', { projectIds }),
   reconnectNow: () => call<void>('reconnect_now'),
   refreshSessionNow: () => call<SessionView>('refresh_session_now'),
-  fetchResource: (projectId: string, kind: ResourceKind) =>
-    call<ResourceData>('fetch_resource', { projectId, kind }),
+  fetchResource: (projectId: string, kind: ResourceKind, id: string | null) =>
+    call<ResourceData>('fetch_resource', { projectId, kind, id }),
   exportDiagnostics: () => call<string>('export_diagnostics'),
   getSettings: () => call<Settings>('get_settings'),
   setSettings: (settings: Settings) => call<void>('set_settings', { settings }),

@@ -2,6 +2,7 @@
 //! No Tauri, no GTK: the desktop shell, the CLI and the tests are thin front ends over it.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod realtime;

@@ -2,8 +2,9 @@
 import type { MemberView } from "./MemberView";
 import type { MessageView } from "./MessageView";
 import type { ProjectView } from "./ProjectView";
+import type { TaskView } from "./TaskView";
 
 /**
  * The data returned by `fetch_resource`.
  */
-export type ResourceData = { "kind": "project", "data": ProjectView } | { "kind": "members", "data": Array<MemberView> } | { "kind": "messages", "data": Array<MessageView> };
+export type ResourceData = { "kind": "project", "data": ProjectView } | { "kind": "members", "data": Array<MemberView> } | { "kind": "messages", "data": Array<MessageView> } | { "kind": "tasks", "data": Array<TaskView> } | { "kind": "task", "data": TaskView | null };

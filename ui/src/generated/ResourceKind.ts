@@ -3,4 +3,4 @@
 /**
  * Which piece of a project's data the UI asks for.
  */
-export type ResourceKind = "project" | "members" | "messages";
+export type ResourceKind = "project" | "members" | "messages" | "tasks" | "task";

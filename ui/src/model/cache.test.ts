@@ -5,6 +5,7 @@ import { RequestBudget } from './budget';
 import { DEBOUNCE_MS, DataCache, type CacheChange } from './cache';
 import { keyString, type CacheKey } from './invalidation';
 
+const task = (id: string, status: number) => ({ id, project_id: 'p1', title: `Task ${id}`, status, assignee: 'bob', updated_at_ms: status });
 const msg = (id: string, content: string) => ({ id, project_id: 'p1', sender_id: 'u2', sender: 'bob', content, created_at_ms: 1 });
 
 function setup(limit = 60) {
@@ -20,6 +21,10 @@ function setup(limit = 60) {
         return { kind: 'members', data: [] };
       case 'project':
         return { kind: 'project', data: { id: k.projectId, name: 'Apollo', description: '', role: null, owner: null } };
+      case 'tasks':
+        return { kind: 'tasks', data: [task('t1', 0)] };
+      case 'task':
+        return { kind: 'task', data: task(k.id ?? '', 2) };
     }
   });
   const cache = new DataCache(
@@ -57,7 +62,29 @@ describe('DataCache', () => {
     cache.onEvent(ev({ resource: 'message', action: 'INSERT', id: 'm2' }));
     cache.resync('p1');
     await vi.advanceTimersByTimeAsync(DEBOUNCE_MS);
-    expect(fetched.sort()).toEqual(['p1/members', 'p1/messages', 'p1/project']);
+    expect(fetched.sort()).toEqual(['p1/members', 'p1/messages', 'p1/project', 'p1/tasks']);
+  });
+
+  it('a task update refetches exactly that task and reports its old and new status', async () => {
+    const { cache, fetched, changes } = setup();
+    cache.resync('p1');
+    await vi.advanceTimersByTimeAsync(DEBOUNCE_MS);
+    fetched.length = 0;
+    for (let i = 0; i < 3; i++) cache.onEvent(ev({ resource: 'task', action: 'UPDATE', id: 't1' }));
+    await vi.advanceTimersByTimeAsync(DEBOUNCE_MS);
+    expect(fetched).toEqual(['p1/task/t1']);
+    expect(changes.at(-1)).toMatchObject({ kind: 'task', before: { status: 0 }, after: { status: 2 } });
+  });
+
+  it('a deleted task is removed without a request', async () => {
+    const { cache, fetched, changes } = setup();
+    cache.resync('p1');
+    await vi.advanceTimersByTimeAsync(DEBOUNCE_MS);
+    const before = fetched.length;
+    cache.onEvent(ev({ resource: 'task', action: 'DELETE', id: 't1' }));
+    await vi.advanceTimersByTimeAsync(DEBOUNCE_MS);
+    expect(fetched.length).toBe(before);
+    expect(changes.at(-1)).toMatchObject({ kind: 'task', before: { id: 't1' }, after: null });
   });
 
   it('reports before and after so the feed shows only new messages', async () => {

@@ -3,6 +3,7 @@ import type { MemberView } from '../generated/MemberView';
 import type { MessageView } from '../generated/MessageView';
 import type { ProjectView } from '../generated/ProjectView';
 import type { ResourceData } from '../generated/ResourceData';
+import type { TaskView } from '../generated/TaskView';
 import { RequestBudget } from './budget';
 import { allKeysFor, invalidationFor, keyString, type CacheKey } from './invalidation';
 
@@ -11,13 +12,16 @@ export interface ProjectData {
   project: ProjectView | null;
   members: MemberView[] | null;
   messages: MessageView[] | null;
+  tasks: Map<string, TaskView> | null;
 }
 
 /** A change the cache applied, for the feed to describe. `before` is null on first load. */
 export type CacheChange =
   | { kind: 'project'; projectId: string; before: ProjectView | null; after: ProjectView }
   | { kind: 'members'; projectId: string; before: MemberView[] | null; after: MemberView[] }
-  | { kind: 'messages'; projectId: string; before: MessageView[] | null; after: MessageView[] };
+  | { kind: 'messages'; projectId: string; before: MessageView[] | null; after: MessageView[] }
+  | { kind: 'task'; projectId: string; before: TaskView | null; after: TaskView | null }
+  | { kind: 'tasks'; projectId: string; before: Map<string, TaskView> | null; after: Map<string, TaskView> };
 
 /** How the cache reaches the server and the clock; injected so tests need neither. */
 export interface CachePorts {
@@ -54,7 +58,7 @@ export class DataCache {
   project(projectId: string): ProjectData {
     let d = this.data.get(projectId);
     if (!d) {
-      d = { project: null, members: null, messages: null };
+      d = { project: null, members: null, messages: null, tasks: null };
       this.data.set(projectId, d);
     }
     return d;
@@ -63,12 +67,14 @@ export class DataCache {
   /** Applies one realtime event. */
   onEvent(e: FeedEventView): void {
     const inv = invalidationFor(e);
-    for (const k of inv.drop) this.forget(k.projectId);
+    for (const k of inv.drop) this.drop(k);
     for (const k of inv.refetch) this.enqueue(k);
   }
 
   /** Refetches everything of a project (after connect, server reconnect or wake). */
   resync(projectId: string): void {
+    // The task list covers single tasks: drop their pending fetches.
+    for (const [s, k] of this.pending) if (k.projectId === projectId && k.kind === 'task') this.pending.delete(s);
     for (const k of allKeysFor(projectId)) this.enqueue(k);
   }
 
@@ -83,7 +89,20 @@ export class DataCache {
     return [...this.pending.values()];
   }
 
+  private drop(k: CacheKey): void {
+    if (k.kind !== 'task' || !k.id) {
+      this.forget(k.projectId);
+      return;
+    }
+    this.pending.delete(keyString(k));
+    const d = this.project(k.projectId);
+    const before = d.tasks?.get(k.id) ?? null;
+    d.tasks?.delete(k.id);
+    this.ports.onChange({ kind: 'task', projectId: k.projectId, before, after: null });
+  }
+
   private enqueue(k: CacheKey): void {
+    if (k.kind === 'task' && this.pending.has(keyString({ ...k, kind: 'tasks', id: null }))) return;
     this.pending.set(keyString(k), k);
     this.arm(DEBOUNCE_MS);
   }
@@ -133,6 +152,22 @@ export class DataCache {
         const before = d.messages;
         d.messages = r.data;
         this.ports.onChange({ kind: 'messages', projectId, before, after: r.data });
+        break;
+      }
+      case 'tasks': {
+        const before = d.tasks;
+        const after = new Map(r.data.map((t) => [t.id, t]));
+        d.tasks = after;
+        this.ports.onChange({ kind: 'tasks', projectId, before, after });
+        break;
+      }
+      case 'task': {
+        if (!k.id) return;
+        if (!d.tasks) d.tasks = new Map();
+        const before = d.tasks.get(k.id) ?? null;
+        if (r.data) d.tasks.set(k.id, r.data);
+        else d.tasks.delete(k.id);
+        this.ports.onChange({ kind: 'task', projectId, before, after: r.data });
         break;
       }
     }

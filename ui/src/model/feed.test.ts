@@ -19,18 +19,25 @@ describe('feed sentences', () => {
     expect(describeChange({ kind: 'members', projectId: 'p1', before: null, after: [{ id: 'u1', username: 'dave', display_name: '', role: null }] }, 'Apollo', 5)).toEqual([]);
   });
 
-  it('a task event with a summary quotes it', () => {
-    const item = describeEvent({ project_id: 'p1', kind: 'task_updated', resource: 'task', action: 'UPDATE', id: 't1', summary: 'Fix login', at_ms: 1 }, 'Apollo');
-    expect(item?.text).toBe('Task ‘Fix login’ updated in Apollo');
+  it('a task moved to another status reads "bob’s ‘Fix login’ moved to Done in Apollo"', () => {
+    const t = (status: number) => ({ id: 't1', project_id: 'p1', title: 'Fix login', status, assignee: 'bob', updated_at_ms: status });
+    const items = describeChange({ kind: 'task', projectId: 'p1', before: t(1), after: t(2) }, 'Apollo', 0);
+    expect(items.map((i) => i.text)).toEqual(['bob’s ‘Fix login’ moved to Done in Apollo']);
   });
 
-  it('a task event without content still says where', () => {
-    const item = describeEvent({ project_id: 'p1', kind: 'cache_invalidate', resource: 'task', action: 'INSERT', id: 't1', summary: null, at_ms: 1 }, 'Apollo');
-    expect(item?.text).toBe('A task was added in Apollo');
+  it('a deleted task is named from the cache', () => {
+    const t = { id: 't1', project_id: 'p1', title: 'Fix login', status: 0, assignee: null, updated_at_ms: 1 };
+    expect(describeChange({ kind: 'task', projectId: 'p1', before: t, after: null }, 'Apollo', 5)[0]?.text).toBe('‘Fix login’ was deleted in Apollo');
   });
 
-  it('message and member events make no line of their own (they come after the refetch)', () => {
+  it('a sprint event with a summary quotes it, without one still says where', () => {
+    expect(describeEvent({ project_id: 'p1', kind: 'sprint_updated', resource: 'sprint', action: 'UPDATE', id: 's1', summary: 'Sprint 4', at_ms: 1 }, 'Apollo')?.text).toBe('Sprint ‘Sprint 4’ updated in Apollo');
+    expect(describeEvent({ project_id: 'p1', kind: 'cache_invalidate', resource: 'sprint', action: 'INSERT', id: 's1', summary: null, at_ms: 1 }, 'Apollo')?.text).toBe('A sprint was added in Apollo');
+  });
+
+  it('message and task events make no line of their own (they come after the refetch)', () => {
     expect(describeEvent({ project_id: 'p1', kind: 'cache_invalidate', resource: 'message', action: 'INSERT', id: 'm', summary: null, at_ms: 1 }, 'Apollo')).toBeNull();
+    expect(describeEvent({ project_id: 'p1', kind: 'task_updated', resource: 'task', action: 'UPDATE', id: 't', summary: 'x', at_ms: 1 }, 'Apollo')).toBeNull();
   });
 });
 

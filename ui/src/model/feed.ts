@@ -1,5 +1,6 @@
 import type { FeedEventView } from '../generated/FeedEventView';
 import type { MessageView } from '../generated/MessageView';
+import type { TaskView } from '../generated/TaskView';
 import type { CacheChange } from './cache';
 
 /** One line of the live feed. */
@@ -33,6 +34,39 @@ function messageItem(m: MessageView): FeedItem {
   };
 }
 
+/** Server task status codes in words. */
+export function statusLabel(status: number): string {
+  return ['To do', 'In progress', 'Done', 'Blocked'][status] ?? `status ${status}`;
+}
+
+/** The line for one task's change, or null when nothing a person cares about changed. */
+export function taskLine(projectId: string, name: string, before: TaskView | null, after: TaskView | null, now: number): FeedItem | null {
+  const base = { projectId, kind: 'task' as const, actorId: null };
+  if (after && !before) {
+    const who = after.assignee ? ` for ${after.assignee}` : '';
+    return { ...base, key: `task/${after.id}/${after.updated_at_ms}`, at: after.updated_at_ms || now, text: `New task ${quote(after.title)}${who} in ${name}` };
+  }
+  if (!after && before) {
+    return { ...base, key: `task/${before.id}/deleted`, at: now, text: `${quote(before.title)} was deleted in ${name}` };
+  }
+  if (!after || !before) return null;
+  const key = `task/${after.id}/${after.updated_at_ms}`;
+  const at = after.updated_at_ms || now;
+  if (after.status !== before.status) {
+    // The server does not say who moved a task; naming whose task it is stays truthful.
+    const whose = after.assignee ? `${after.assignee}’s ` : '';
+    return { ...base, key, at, text: `${whose}${quote(after.title)} moved to ${statusLabel(after.status)} in ${name}` };
+  }
+  if (after.assignee !== before.assignee) {
+    const text = after.assignee ? `${quote(after.title)} was assigned to ${after.assignee} in ${name}` : `${quote(after.title)} was unassigned in ${name}`;
+    return { ...base, key, at, text };
+  }
+  if (after.title !== before.title) {
+    return { ...base, key, at, text: `${quote(before.title)} was renamed to ${quote(after.title)} in ${name}` };
+  }
+  return null;
+}
+
 /**
  * Turns one cache change into feed lines. A first load (`before === null`) seeds the feed with
  * the recent messages; later loads add only what is new.
@@ -55,6 +89,23 @@ export function describeChange(c: CacheChange, projectName: string, now: number)
         .map((m) => ({ key: `member/${c.projectId}/${m.id}/out/${now}`, projectId: c.projectId, at: now, text: `${m.username} left ${projectName}`, kind: 'member', actorId: null }));
       return [...joined, ...left];
     }
+    case 'task': {
+      const line = taskLine(c.projectId, projectName, c.before, c.after, now);
+      return line ? [line] : [];
+    }
+    case 'tasks': {
+      if (!c.before) return [];
+      const out: FeedItem[] = [];
+      for (const [id, after] of c.after) {
+        const line = taskLine(c.projectId, projectName, c.before.get(id) ?? null, after, now);
+        if (line) out.push(line);
+      }
+      for (const [id, before] of c.before) {
+        const line = c.after.has(id) ? null : taskLine(c.projectId, projectName, before, null, now);
+        if (line) out.push(line);
+      }
+      return out;
+    }
     case 'project': {
       if (!c.before || c.before.name === c.after.name) return [];
       return [{ key: `project/${c.projectId}/${now}`, projectId: c.projectId, at: now, text: `${c.before.name} was renamed to ${c.after.name}`, kind: 'project', actorId: null }];
@@ -65,17 +116,16 @@ export function describeChange(c: CacheChange, projectName: string, now: number)
 const VERBS: Record<string, string> = { INSERT: 'added', UPDATE: 'updated', DELETE: 'deleted' };
 
 /**
- * Feed lines that come straight from an event (tasks and sprints: the server sends no actor,
- * so the sentence names the change, not a person).
+ * Feed lines that come straight from an event: sprints only (tasks are described from the
+ * refetched task, messages from the refetched list).
  */
 export function describeEvent(e: FeedEventView, projectName: string): FeedItem | null {
-  const resource = e.resource ?? /^(task|sprint)_/.exec(e.kind)?.[1] ?? null;
-  if (resource !== 'task' && resource !== 'sprint') return null;
+  const resource = e.resource ?? /^(sprint)_/.exec(e.kind)?.[1] ?? null;
+  if (resource !== 'sprint') return null;
   const action = e.action ?? (e.kind.endsWith('_created') ? 'INSERT' : e.kind.endsWith('_deleted') ? 'DELETE' : 'UPDATE');
   const verb = VERBS[action] ?? 'changed';
-  const noun = resource === 'task' ? 'Task' : 'Sprint';
   const text = e.summary
-    ? `${noun} ${quote(e.summary)} ${verb} in ${projectName}`
+    ? `Sprint ${quote(e.summary)} ${verb} in ${projectName}`
     : `A ${resource} was ${verb} in ${projectName}`;
   return { key: `${resource}/${e.id ?? ''}/${e.at_ms}`, projectId: e.project_id, at: e.at_ms, text, kind: resource, actorId: null };
 }

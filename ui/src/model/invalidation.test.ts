@@ -15,9 +15,22 @@ const ev = (over: Partial<FeedEventView>): FeedEventView => ({
 });
 
 describe('invalidationFor', () => {
-  it('task and sprint events need no request (the feed line comes from the event)', () => {
-    expect(invalidationFor(ev({ resource: 'task', action: 'UPDATE', id: 't1' }))).toEqual({ refetch: [], drop: [] });
-    expect(invalidationFor(ev({ kind: 'task_deleted', id: 't9' }))).toEqual({ refetch: [], drop: [] });
+  it('a task update refetches exactly that task', () => {
+    expect(invalidationFor(ev({ resource: 'task', action: 'UPDATE', id: 't1' }))).toEqual({
+      refetch: [{ projectId: P, kind: 'task', id: 't1' }],
+      drop: [],
+    });
+  });
+
+  it('a task delete drops the task without a request', () => {
+    expect(invalidationFor(ev({ kind: 'task_deleted', id: 't9' }))).toEqual({
+      refetch: [],
+      drop: [{ projectId: P, kind: 'task', id: 't9' }],
+    });
+  });
+
+  it('sprint events need no request (their feed line comes from the event)', () => {
+    expect(invalidationFor(ev({ resource: 'sprint', action: 'UPDATE', id: 's1' }))).toEqual({ refetch: [], drop: [] });
   });
 
   it('a message insert refetches the project messages (the event has no content)', () => {

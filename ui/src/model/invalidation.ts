@@ -1,7 +1,7 @@
 import type { FeedEventView } from '../generated/FeedEventView';
 import type { ResourceKind } from '../generated/ResourceKind';
 
-/** One cached piece of a project's data. */
+/** One cached piece of a project's data; `id` only for single tasks. */
 export interface CacheKey {
   projectId: string;
   kind: ResourceKind;
@@ -45,9 +45,13 @@ function actionOf(e: FeedEventView): string {
 export function invalidationFor(e: FeedEventView): Invalidation {
   const p = e.project_id;
   switch (resourceOf(e)) {
-    case 'task':
+    case 'task': {
+      if (!e.id) return { refetch: [{ projectId: p, kind: 'tasks', id: null }], drop: [] };
+      const key: CacheKey = { projectId: p, kind: 'task', id: e.id };
+      return actionOf(e) === 'DELETE' ? { refetch: [], drop: [key] } : { refetch: [key], drop: [] };
+    }
     case 'sprint':
-      // Core has no task or sprint reads yet: the feed line comes from the event itself.
+      // Sprints are not shown beyond their feed line, which comes from the event itself.
       return NONE;
     case 'message':
       return { refetch: [{ projectId: p, kind: 'messages', id: null }], drop: [] };
@@ -64,7 +68,7 @@ export function invalidationFor(e: FeedEventView): Invalidation {
 
 /** Every list-level key of a project: what a resync refetches. */
 export function allKeysFor(projectId: string): CacheKey[] {
-  return (['project', 'members', 'messages'] as const).map((kind) => ({
+  return (['project', 'members', 'messages', 'tasks'] as const).map((kind) => ({
     projectId,
     kind,
     id: null,

@@ -31,7 +31,7 @@ export function appView(app: App): TemplateResult {
         ${TABS.map(([t, l]) => html`<button class="tab ${m.tab === t ? 'active' : ''}" data-testid="tab-${t}" @click=${() => app.setTab(t)}>${l}</button>`)}
       </nav>
       <span class="spacer"></span>
-      ${m.paused ? html`<span class="badge tone-muted">Notifications paused</span>` : ''}
+      ${m.paused ? html`<span class="badge tone-muted" data-testid="paused">Notifications paused</span>` : ''}
       <span class="badge tone-${status.tone}" data-testid="status">${status.label}</span>
       <span class="muted user">${m.session.user ?? ''}</span>
     </header>

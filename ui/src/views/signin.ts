@@ -40,7 +40,7 @@ export function signInView(app: App): TemplateResult {
   return html`<main class="signin">
     <form class="card signin-card ${initial === 'custom' ? 'custom' : ''}" @submit=${(e: Event) => submit(app, e)} data-testid="signin-form">
       <h1>Sign in to DevHive</h1>
-      <p class="muted">Your password goes to the server only; the session is kept in your system keychain.</p>
+      <p class="muted">Your password goes to the server only. With “Remember me”, the session is kept in your system keychain, never in a file.</p>
       <label>Server
         <select name="server" @change=${onServer} data-testid="server">
           ${SERVERS.map(([v, l]) => html`<option value=${v} ?selected=${v === initial}>${l}</option>`)}
