@@ -9,8 +9,10 @@ mod exit;
 mod globals;
 mod login;
 mod logout;
+mod jsonl;
 mod signin;
 mod status;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use exit::Exit;
@@ -37,6 +39,8 @@ enum Command {
     Status(status::StatusArgs),
     /// Walk the chain from DNS to the first ping and say what is wrong, in plain words.
     Doctor(doctor::DoctorArgs),
+    /// Watch live project activity: connection states, events and resyncs.
+    Watch(watch::WatchArgs),
     /// Export a redacted diagnostics bundle for a support ticket.
     #[command(subcommand)]
     Diagnostics(diagnostics::DiagnosticsCommand),
@@ -57,6 +61,7 @@ fn main() -> std::process::ExitCode {
             Command::Logout => logout::run(&globals).await,
             Command::Status(args) => status::run(&globals, args).await,
             Command::Doctor(args) => doctor::run(&globals, args).await,
+            Command::Watch(args) => watch::run(&globals, args).await,
             Command::Diagnostics(command) => diagnostics::run(&globals, command).await,
         }
     });

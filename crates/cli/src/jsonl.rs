@@ -1,0 +1,209 @@
+//! The JSON-lines schema of `devhive watch --json` (design.md §4): one object per line,
+//! always `ts` (RFC 3339, UTC) then `kind`, then the fixed fields of that kind. Support
+//! tools parse these lines, so their spelling is pinned by literal-string tests.
+
+use devhive_core::realtime::{ConnState, FeedEvent, ResyncReason};
+use devhive_core::session::SessionState;
+use serde_json::Value;
+use std::time::{Duration, SystemTime};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+/// RFC 3339 UTC with millisecond precision.
+pub fn timestamp(at: SystemTime) -> String {
+    let at = OffsetDateTime::from(at);
+    let at = at
+        .replace_nanosecond(at.millisecond() as u32 * 1_000_000)
+        .unwrap_or(at);
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Builds one line with `ts` and `kind` first and the other fields in the order given.
+struct Line(String);
+
+impl Line {
+    fn new(ts: &str, kind: &str) -> Self {
+        Self(format!(
+            "{{\"ts\":{},\"kind\":{}",
+            Value::from(ts),
+            Value::from(kind)
+        ))
+    }
+
+    fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.0
+            .push_str(&format!(",{}:{}", Value::from(key), value.into()));
+        self
+    }
+
+    fn opt(self, key: &str, value: Option<impl Into<Value>>) -> Self {
+        match value {
+            Some(value) => self.field(key, value),
+            None => self,
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// The token state's name in the schema; `refreshed` is a `valid` that follows a refresh.
+pub fn token_state_name(state: &SessionState, after_refresh: bool) -> &'static str {
+    match state {
+        SessionState::Valid { .. } if after_refresh => "refreshed",
+        other => other.name(),
+    }
+}
+
+/// `{"ts","kind":"token","state","expires_at"?,"reason"?}`.
+pub fn token(
+    ts: &str,
+    state: &str,
+    expires_at: Option<SystemTime>,
+    reason: Option<&str>,
+) -> String {
+    Line::new(ts, "token")
+        .field("state", state)
+        .opt("expires_at", expires_at.map(timestamp))
+        .opt("reason", reason)
+        .finish()
+}
+
+/// `{"ts","kind":"connection","project","state","attempt"?,"retry_in_ms"?,"reason"?}`.
+pub fn connection(ts: &str, project: &str, state: &ConnState, now: Instant) -> String {
+    let (attempt, retry_in) = match state {
+        ConnState::Connecting { attempt } => (Some(*attempt), None),
+        ConnState::Backoff { retry_at, .. } => {
+            (None, Some(retry_at.saturating_duration_since(now)))
+        }
+        _ => (None, None),
+    };
+    Line::new(ts, "connection")
+        .field("project", project)
+        .field("state", state.name())
+        .opt("attempt", attempt)
+        .opt(
+            "retry_in_ms",
+            retry_in.map(|d: Duration| d.as_millis() as u64),
+        )
+        .opt("reason", state.reason())
+        .finish()
+}
+
+/// `{"ts","kind":"event","project","type","resource"?,"action"?,"id"?}` (+ `summary`).
+pub fn event(ts: &str, event: &FeedEvent) -> String {
+    Line::new(ts, "event")
+        .field("project", event.project.clone().unwrap_or_default())
+        .field("type", event.kind.as_str())
+        .opt("resource", event.resource.as_ref().map(|r| r.as_str()))
+        .opt("action", event.action.map(|a| a.as_str()))
+        .opt("id", event.id.clone())
+        .opt("summary", event.summary.clone())
+        .finish()
+}
+
+/// `{"ts","kind":"resync","project","reason"}`.
+pub fn resync(ts: &str, project: &str, reason: ResyncReason) -> String {
+    Line::new(ts, "resync")
+        .field("project", project)
+        .field("reason", reason.as_str())
+        .finish()
+}
+
+/// `{"ts","kind":"error","message"}`.
+pub fn error(ts: &str, message: &str) -> String {
+    Line::new(ts, "error").field("message", message).finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use devhive_core::realtime::{EventKind, Resource, RowAction};
+
+    const TS: &str = "2025-12-28T03:12:45.004Z";
+    const P: &str = "3f6c2a9e-8b1d-4c7e-9a2f-5d4e6b7c8a90";
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_milliseconds() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_766_891_565_004);
+        assert_eq!(timestamp(at), "2025-12-28T03:12:45.004Z");
+    }
+
+    #[test]
+    fn token_line_has_the_fixed_fields() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_766_892_465);
+        assert_eq!(
+            token(TS, "refreshed", Some(at), None),
+            r#"{"ts":"2025-12-28T03:12:45.004Z","kind":"token","state":"refreshed","expires_at":"2025-12-28T03:27:45Z"}"#
+        );
+        assert_eq!(
+            token(TS, "needs_login", None, Some("Invalid refresh token")),
+            r#"{"ts":"2025-12-28T03:12:45.004Z","kind":"token","state":"needs_login","reason":"Invalid refresh token"}"#
+        );
+    }
+
+    #[test]
+    fn connection_lines_carry_attempt_retry_and_reason() {
+        let now = Instant::now();
+        assert_eq!(
+            connection(TS, P, &ConnState::Connecting { attempt: 2 }, now),
+            format!(
+                r#"{{"ts":"{TS}","kind":"connection","project":"{P}","state":"connecting","attempt":2}}"#
+            )
+        );
+        let backoff = ConnState::Backoff {
+            retry_at: now + Duration::from_millis(1500),
+            reason: "closed 1011: Server overloaded".into(),
+        };
+        assert_eq!(
+            connection(TS, P, &backoff, now),
+            format!(
+                r#"{{"ts":"{TS}","kind":"connection","project":"{P}","state":"backoff","retry_in_ms":1500,"reason":"closed 1011: Server overloaded"}}"#
+            )
+        );
+        let forbidden = ConnState::Forbidden {
+            message: "Access denied to project".into(),
+        };
+        assert_eq!(
+            connection(TS, P, &forbidden, now),
+            format!(
+                r#"{{"ts":"{TS}","kind":"connection","project":"{P}","state":"forbidden","reason":"Access denied to project"}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn event_line_names_type_resource_action_and_id() {
+        let e = FeedEvent {
+            kind: EventKind::CacheInvalidate,
+            project: Some(P.into()),
+            resource: Some(Resource::ProjectMembers),
+            action: Some(RowAction::Insert),
+            id: Some(format!("{P}:u1")),
+            summary: None,
+        };
+        assert_eq!(
+            event(TS, &e),
+            format!(
+                r#"{{"ts":"{TS}","kind":"event","project":"{P}","type":"cache_invalidate","resource":"project_members","action":"INSERT","id":"{P}:u1"}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn resync_and_error_lines() {
+        assert_eq!(
+            resync(TS, P, ResyncReason::ServerReconnect),
+            format!(
+                r#"{{"ts":"{TS}","kind":"resync","project":"{P}","reason":"server_reconnect"}}"#
+            )
+        );
+        assert_eq!(
+            error(TS, "say \"hi\""),
+            format!(r#"{{"ts":"{TS}","kind":"error","message":"say \"hi\""}}"#)
+        );
+    }
+}
