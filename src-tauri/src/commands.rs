@@ -86,8 +86,8 @@ pub async fn fetch_resource(
 
 /// The redacted diagnostics bundle as JSON text.
 #[tauri::command]
-pub fn export_diagnostics(ctl: Ctl<'_>) -> Result<String, IpcError> {
-    ctl.export_diagnostics()
+pub async fn export_diagnostics(ctl: Ctl<'_>) -> Result<String, IpcError> {
+    ctl.export_diagnostics().await
 }
 
 /// Current settings.

@@ -16,6 +16,7 @@ use devhive_core::realtime::{Feed, FeedConfig, FeedUpdate};
 use devhive_core::secret::Secret;
 use devhive_core::server::{ApiVersion, Flavour, ServerProfile};
 use devhive_core::session::{Session, SessionConfig, SessionError};
+use devhive_core::support::bundle::{self, BundleInput, EventRef, ProjectRef, EVENT_LIMIT};
 use devhive_core::timeline::Timeline;
 use tokio::task::AbortHandle;
 
@@ -31,6 +32,8 @@ use crate::view::*;
 pub struct Signed {
     /// Label shown in the session panel.
     pub label: String,
+    /// The server profile (for the diagnostics bundle).
+    pub profile: ServerProfile,
     /// REST client.
     pub api: Arc<ApiClient>,
     /// Task reads.
@@ -65,6 +68,8 @@ pub struct Controller {
     paused: AtomicBool,
     throttle: Mutex<NotifyThrottle>,
     projects: Mutex<Vec<ProjectView>>,
+    /// Recent events for the diagnostics bundle (ids and types only), oldest first.
+    recent: Mutex<std::collections::VecDeque<EventRef>>,
 }
 
 fn internal(message: impl Into<String>) -> IpcError {
@@ -92,6 +97,7 @@ impl Controller {
             paused: AtomicBool::new(false),
             throttle: Mutex::new(NotifyThrottle::default()),
             projects: Mutex::new(Vec::new()),
+            recent: Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -257,6 +263,7 @@ impl Controller {
         session: Session,
     ) -> Result<SessionView, IpcError> {
         let tasks = Arc::new(TaskReader::new(profile.clone()).map_err(|e| mapping::api_error(&e))?);
+        let bundle_profile = profile.clone();
         let feed = Feed::start(
             profile,
             Arc::new(session.clone()),
@@ -266,6 +273,7 @@ impl Controller {
         let user_id = session.status().user.map(|u| u.id.to_ascii_lowercase());
         let mut signed = Signed {
             label,
+            profile: bundle_profile,
             api,
             tasks,
             session,
@@ -366,6 +374,19 @@ impl Controller {
             }
             FeedUpdate::Event(e) => {
                 if let Some(v) = mapping::feed_event_view(&e, wall) {
+                    let mut recent = self.recent.lock().expect("recent lock");
+                    if recent.len() >= EVENT_LIMIT {
+                        recent.pop_front();
+                    }
+                    recent.push_back(EventRef {
+                        at: time::OffsetDateTime::from(wall),
+                        project: v.project_id.clone(),
+                        kind: v.kind.clone(),
+                        resource: v.resource.clone(),
+                        action: v.action.clone(),
+                        id: v.id.clone(),
+                    });
+                    drop(recent);
                     self.port.emit(
                         events::FEED_EVENT,
                         serde_json::to_value(&v).unwrap_or_default(),
@@ -600,16 +621,44 @@ impl Controller {
         Ok(())
     }
 
-    /// The redacted diagnostics bundle as pretty JSON.
-    pub fn export_diagnostics(&self) -> Result<String, IpcError> {
-        let session = self.session_view();
-        let bundle = serde_json::json!({
-            "app": { "version": env!("CARGO_PKG_VERSION"), "demo": self.demo },
-            "session": session,
-            "connections": self.connections(),
-            "timeline": self.timeline.export_json(),
-        });
-        serde_json::to_string_pretty(&bundle).map_err(|e| internal(e.to_string()))
+    /// The redacted diagnostics bundle (core's `support::bundle`, the same format as
+    /// `devhive diagnostics export`) as pretty JSON.
+    pub async fn export_diagnostics(&self) -> Result<String, IpcError> {
+        let signed = self.signed();
+        let profile = signed
+            .as_ref()
+            .map(|s| s.profile.clone())
+            .unwrap_or_else(ServerProfile::devhive_fly);
+        let mut input =
+            BundleInput::new(env!("CARGO_PKG_VERSION"), profile).with_timeline(&self.timeline);
+        if let Some(s) = &signed {
+            input.user_name = s.session.status().user.map(|u| u.name);
+            // Only the claims of the token go into the bundle, never its text.
+            input.access_token = s.session.ensure_valid().await.ok().map(|t| t.secret);
+            let names = self.projects.lock().expect("projects lock").clone();
+            input.projects = s
+                .feed
+                .watched()
+                .into_iter()
+                .map(|id| ProjectRef {
+                    name: names
+                        .iter()
+                        .find(|p| p.id == id)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default(),
+                    id,
+                })
+                .collect();
+        }
+        input.events = self
+            .recent
+            .lock()
+            .expect("recent lock")
+            .iter()
+            .cloned()
+            .collect();
+        let bytes = bundle::to_bytes(&input, time::OffsetDateTime::from(self.clock.wall()));
+        String::from_utf8(bytes).map_err(|e| internal(e.to_string()))
     }
 
     /// Current settings.
