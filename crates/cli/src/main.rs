@@ -9,6 +9,7 @@ mod exit;
 mod globals;
 mod login;
 mod logout;
+mod repro;
 mod jsonl;
 mod signin;
 mod status;
@@ -44,6 +45,8 @@ enum Command {
     /// Export a redacted diagnostics bundle for a support ticket.
     #[command(subcommand)]
     Diagnostics(diagnostics::DiagnosticsCommand),
+    /// Reproduce a known failure against a private sandbox and print the timeline.
+    Repro(repro::ReproArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -63,6 +66,7 @@ fn main() -> std::process::ExitCode {
             Command::Doctor(args) => doctor::run(&globals, args).await,
             Command::Watch(args) => watch::run(&globals, args).await,
             Command::Diagnostics(command) => diagnostics::run(&globals, command).await,
+            Command::Repro(args) => repro::run(args).await,
         }
     });
     outcome.report()
