@@ -48,6 +48,7 @@ let passed = 0;
 for (const [name, test] of Object.entries(scenarios)) {
   if (only && !name.includes(only)) continue;
   const page = await context.newPage();
+  await page.setViewportSize({ width: 1100, height: 640 });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });

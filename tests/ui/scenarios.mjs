@@ -127,6 +127,7 @@ export const scenarios = {
     assert.ok(details.includes('Project not found'), 'the server words for 404 are shown');
     assert.ok(details.some((d) => /retrying in \d+ s — connection reset/.test(d)));
     assert.equal(await page.locator('[data-testid=remove]').count(), 2, 'Remove only for forbidden and not found');
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/screenshot-badges.png` });
     await page.locator('[data-testid=remove]').first().click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=remove]').length === 1);
     const calls = await page.evaluate(() => window.__harness.calls.filter((c) => c.cmd === 'watch_projects').map((c) => c.args.projectIds.length));
@@ -157,6 +158,7 @@ export const scenarios = {
     });
     await page.goto(base);
     await page.click('[data-testid=tab-diagnostics]');
+    await page.waitForSelector('[data-testid=timeline-row]');
     assert.equal(await page.locator('[data-testid=timeline-row]').count(), 2);
     await page.evaluate((t) => window.__harness.emit('timeline-appended', { at_ms: t, scope: 'session', kind: 'refresh', text: 'outcome: ok · elapsed_ms: 12' }), t);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=timeline-row]').length === 3);
@@ -168,6 +170,7 @@ export const scenarios = {
   async 'a session that needs login shows a banner and the aggregate status'({ page, base, assert }) {
     await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'needs_login', { reason: 'Invalid refresh token' })] });
     await page.goto(base);
+    await page.waitForSelector('[data-testid=status]'); // subscribed and rendered: emits now reach the app
     await page.evaluate(() => window.__harness.emit('session-changed', {
       state: 'needs_login', user: 'alice', server_label: 'DevHive Fly', expires_at_ms: null, lifetime_secs: null,
       next_refresh_at_ms: null, last_refresh: { ok: false, at_ms: Date.now(), detail: 'Invalid refresh token' },

@@ -22,8 +22,12 @@ export function projectsView(app: App): TemplateResult {
             <span class="project-name">${p.name}</span></label>
           <span class="muted project-desc">${p.description}${p.role ? ` · ${p.role}` : ''}</span>
           ${c ? html`<span class="badge tone-${b.tone}" data-testid="badge">${b.label}</span>` : html`<span class="badge tone-muted">Not watched</span>`}
-          ${b.detail ? html`<span class="detail" data-testid="badge-detail">${b.detail}</span>` : ''}
-          ${b.removable ? html`<button class="link" data-testid="remove" @click=${() => app.toggleWatch(p.id, false)}>Remove</button>` : ''}
+          ${b.detail || b.removable
+            ? html`<div class="project-foot">
+                ${b.detail ? html`<span class="detail" data-testid="badge-detail">${b.detail}</span>` : ''}
+                ${b.removable ? html`<button class="link" data-testid="remove" @click=${() => app.toggleWatch(p.id, false)}>Remove</button>` : ''}
+              </div>`
+            : ''}
         </li>`;
       })}
       ${orphans.map((id) => {
@@ -31,8 +35,10 @@ export function projectsView(app: App): TemplateResult {
         return html`<li class="project" data-testid="project" data-project=${id}>
           <span class="project-name">${id}</span><span></span>
           <span class="badge tone-${b.tone}" data-testid="badge">${b.label}</span>
-          ${b.detail ? html`<span class="detail" data-testid="badge-detail">${b.detail}</span>` : ''}
-          <button class="link" data-testid="remove" @click=${() => app.toggleWatch(id, false)}>Remove</button>
+          <div class="project-foot">
+            ${b.detail ? html`<span class="detail" data-testid="badge-detail">${b.detail}</span>` : ''}
+            <button class="link" data-testid="remove" @click=${() => app.toggleWatch(id, false)}>Remove</button>
+          </div>
         </li>`;
       })}
     </ul>
