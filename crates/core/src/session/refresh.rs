@@ -28,23 +28,34 @@ enum Failure {
 impl Inner {
     pub(super) async fn refresh_locked(&self, cause: Cause) -> Result<AccessToken, AuthError> {
         let now = self.clock.now();
-        {
+        let young = {
             let data = self.data.lock().expect("session lock");
-            if let Some(token) = &data.access {
-                let allowed = timing::refresh_allowed(
-                    now,
-                    data.last_refresh_at,
-                    token.lifetime,
-                    cause.forced(),
-                );
-                if !allowed {
-                    tracing::debug!(
-                        ?cause,
-                        "refresh skipped: the token is younger than a quarter of its life"
+            // A pending retry is never held back: the last attempt failed.
+            let retrying = data.retry_attempt > 0;
+            data.access.as_ref().and_then(|token| {
+                let allowed = retrying
+                    || timing::refresh_allowed(
+                        now,
+                        data.last_refresh_at,
+                        token.lifetime,
+                        cause.forced(),
                     );
-                    return Ok(token.clone());
+                let earliest = data.last_refresh_at? + token.lifetime / 4;
+                (!allowed).then(|| (token.clone(), earliest))
+            })
+        };
+        if let Some((token, earliest)) = young {
+            tracing::debug!(
+                ?cause,
+                "refresh skipped: the token is younger than a quarter of its life"
+            );
+            // Keep the timer from firing again before the rule allows a refresh.
+            self.update_status(|s| {
+                if s.next_refresh.is_none_or(|next| next < earliest) {
+                    s.next_refresh = Some(earliest);
                 }
-            }
+            });
+            return Ok(token);
         }
         let user = self.data.lock().expect("session lock").user.clone();
         let Some(user) = user else {
