@@ -13,6 +13,8 @@ pub enum DropMode {
     Close1000,
     /// Close frame 1011 `Server overloaded`.
     Close1011,
+    /// Close frame 1009 with an empty reason (Gorilla's answer to a frame over its 512 B read limit).
+    Close1009,
     /// TCP close with no close frame (process kill, deploy).
     Abrupt,
 }

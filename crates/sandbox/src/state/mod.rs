@@ -123,6 +123,7 @@ impl Sandbox {
             crate::DropMode::Close1011 => {
                 crate::ws::hub::Control::Close(1011, "Server overloaded".into())
             }
+            crate::DropMode::Close1009 => crate::ws::hub::Control::Close(1009, String::new()),
             crate::DropMode::Abrupt => crate::ws::hub::Control::Abort,
         };
         self.inner.hub.drop_where(control, flavour, project)
