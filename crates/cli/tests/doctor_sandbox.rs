@@ -308,3 +308,32 @@ async fn doctor_output_never_contains_the_password() {
     assert!(!all.contains(demo::PASSWORD), "{all}");
     assert!(!all.contains("eyJ"), "no JWT may be printed:\n{all}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_flavour_is_healthy_with_token_in_url_and_the_token_never_shown() {
+    let running = sandbox().await;
+    let output = doctor_at(
+        &running.base_url(),
+        Some(&running.ws_aws_url()),
+        "alice",
+        &apollo(),
+        &["--flavour", "aws"],
+    )
+    .await;
+    assert_verdict(&output, "healthy", 0);
+    let text = stdout(&output);
+    assert!(
+        text.contains("token=<hidden>"),
+        "the AWS token parameter is flagged, not shown:\n{text}"
+    );
+    assert!(!text.contains("eyJ"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_to_a_plain_http_port_fails_at_tls() {
+    let running = sandbox().await;
+    let server = format!("https://{}", running.addr);
+    let output = doctor_at(&server, None, "alice", &apollo(), &[]).await;
+    assert_verdict(&output, "tls-failed", 1);
+    assert!(stdout(&output).contains("✗ tls"), "{}", stdout(&output));
+}
