@@ -143,10 +143,11 @@ impl ApiError {
         }
     }
 
-    /// True for a request that may have reached the server without us seeing the answer
-    /// (the refresh-response-lost case of failure mode 15).
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout { .. })
+    /// True when the request may have reached the server without its answer reaching us
+    /// (a timeout or a broken connection): for a refresh, the server may have rotated the
+    /// token already (failure mode 15).
+    pub fn is_unanswered(&self) -> bool {
+        matches!(self, Self::Timeout { .. } | Self::Network { .. })
     }
 
     /// Classifies a transport error.

@@ -164,8 +164,9 @@ struct Data {
     /// the next refresh.
     unsaved_refresh: Option<Secret>,
     retry_attempt: u32,
-    /// The last refresh attempt timed out: the server may have rotated without us seeing it.
-    previous_attempt_timed_out: bool,
+    /// The last refresh got no answer (timeout, broken connection): the server may have
+    /// rotated the token without us seeing the new one.
+    previous_attempt_unanswered: bool,
 }
 
 /// The shared result of the most recent refresh attempt, reused by callers that queued
@@ -558,7 +559,7 @@ impl Inner {
             data.last_refresh_at = Some(requested_at);
             data.last_used_refresh = Some(grant.refresh.clone());
             data.retry_attempt = 0;
-            data.previous_attempt_timed_out = false;
+            data.previous_attempt_unanswered = false;
             let token = AccessToken {
                 secret: grant.access,
                 generation: data.generation,

@@ -14,7 +14,7 @@ use crate::timeline::{Entry, Scope};
 
 /// The reason shown when a refresh is refused right after one whose answer never came
 /// (failure mode 15): the server rotated, the new token was lost in transit.
-pub(crate) const LOST_ROTATION: &str = "Invalid refresh token: the previous refresh response was lost (it timed out after the server had already rotated the token), so the session cannot continue; sign in again";
+pub(crate) const LOST_ROTATION: &str = "Invalid refresh token: the previous refresh response was lost (no answer reached us, but the server had already rotated the token), so this session cannot continue; sign in again";
 
 /// A refresh failure before or during the request.
 enum Failure {
@@ -82,14 +82,14 @@ impl Inner {
                 Ok(token)
             }
             Err(Failure::Rejected(detail)) => {
-                let timed_out_before = std::mem::take(
+                let unanswered_before = std::mem::take(
                     &mut self
                         .data
                         .lock()
                         .expect("session lock")
-                        .previous_attempt_timed_out,
+                        .previous_attempt_unanswered,
                 );
-                let reason = if timed_out_before && detail == "Invalid refresh token" {
+                let reason = if unanswered_before && detail == "Invalid refresh token" {
                     LOST_ROTATION.to_owned()
                 } else {
                     detail.clone()
@@ -127,7 +127,7 @@ impl Inner {
                 self.data
                     .lock()
                     .expect("session lock")
-                    .previous_attempt_timed_out = other.is_timeout();
+                    .previous_attempt_unanswered = other.is_unanswered();
                 return Err(Failure::Api(other));
             }
         };
