@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "refresh_session_now",
     "fetch_resource",
     "export_diagnostics",
+    "save_diagnostics",
     "get_settings",
     "set_settings",
     "set_notifications_paused",

@@ -24,7 +24,6 @@ mod tests {
             }
         }
         IpcError::export_all_to(&dir).unwrap();
-        Heartbeat::export_all_to(&dir).unwrap();
         NotifyItem::export_all_to(&dir).unwrap();
         Snapshot::export_all_to(&dir).unwrap();
         FeedEventView::export_all_to(&dir).unwrap();

@@ -118,3 +118,17 @@ pub fn set_notifications_paused(ctl: Ctl<'_>, paused: bool) {
 pub fn notify(ctl: Ctl<'_>, items: Vec<NotifyItem>) {
     ctl.notify(items);
 }
+
+/// Saves the redacted diagnostics bundle to a file in Downloads (or the app data dir) and
+/// returns its path.
+#[tauri::command]
+pub async fn save_diagnostics(app: tauri::AppHandle, ctl: Ctl<'_>) -> Result<String, IpcError> {
+    use tauri::Manager;
+    let text = ctl.export_diagnostics().await?;
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().app_data_dir())
+        .map_err(|e| IpcError::new(crate::error::ErrorCode::Internal, e.to_string()))?;
+    crate::diagnostics_file::write(&dir, &text, ctl.wall())
+}

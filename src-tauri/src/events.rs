@@ -1,7 +1,5 @@
 //! Event names the shell emits to the web UI. The UI listens to exactly these strings.
 
-/// Periodic sign of life ([`crate::view::Heartbeat`]).
-pub const HEARTBEAT: &str = "heartbeat";
 /// Session state changed ([`crate::view::SessionView`]).
 pub const SESSION_CHANGED: &str = "session-changed";
 /// A project's connection state changed ([`crate::view::ConnectionView`]).

@@ -4,6 +4,7 @@
 mod bindings;
 pub mod commands;
 pub mod controller;
+pub mod diagnostics_file;
 pub mod error;
 pub mod events;
 pub mod mapping;
@@ -79,6 +80,7 @@ pub fn run() {
             commands::refresh_session_now,
             commands::fetch_resource,
             commands::export_diagnostics,
+            commands::save_diagnostics,
             commands::get_settings,
             commands::set_settings,
             commands::set_notifications_paused,

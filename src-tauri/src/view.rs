@@ -18,15 +18,6 @@ pub struct AppInfo {
     pub demo: bool,
 }
 
-/// A periodic sign of life from the Rust side, used by the status bar.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct Heartbeat {
-    /// Increments by one per heartbeat.
-    pub seq: u32,
-    /// Wall-clock time of the heartbeat (epoch ms).
-    pub at_ms: f64,
-}
-
 /// Where the session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -4,6 +4,8 @@
 //   Xvfb :99 -screen 0 1280x800x24 &  DISPLAY=:99 dbus-run-session -- node tests/app/e2e.mjs
 // Env: DEVHIVE_BIN (default target/debug/devhive-desktop), SHOTS (dir for screenshots, optional).
 import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
@@ -12,8 +14,18 @@ const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const bin = process.env.DEVHIVE_BIN ?? join(root, 'target/debug/devhive-desktop');
 const shots = process.env.SHOTS;
 const port = 4400 + Math.floor(Math.random() * 500);
+// A throwaway home: the app's settings store and the exported bundle land there, not in
+// the user's real profile.
+const home = mkdtempSync(join(tmpdir(), 'devhive-e2e-home-'));
 const driver = spawn('WebKitWebDriver', [`--port=${port}`], {
-  env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true' },
+  env: {
+    ...process.env,
+    TAURI_WEBVIEW_AUTOMATION: 'true',
+    HOME: home,
+    XDG_DATA_HOME: join(home, '.local/share'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+  },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -101,6 +113,8 @@ try {
   await click('[data-testid=export-diagnostics]');
   const bundle = await waitFor(async () => (await texts('[data-testid=diagnostics-bundle]'))[0], 'bundle');
   assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\./.test(bundle), 'no JWT in the exported bundle');
+  const saved = await waitFor(async () => (await texts('[role=status]'))[0], 'saved notice');
+  assert.match(saved, /Diagnostics saved to .*devhive-diagnostics-\d{8}T\d{6}Z\.json/);
   await shot('diagnostics');
 
   step('sign out returns to the sign-in screen');
@@ -115,5 +129,6 @@ try {
 } finally {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => undefined);
   driver.kill();
+  rmSync(home, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -36,6 +36,8 @@ async function mockBackend(page, fixture) {
           if (args.kind === 'tasks') return { kind: 'tasks', data: window.__state.tasks ?? [] };
           if (args.kind === 'task') return { kind: 'task', data: (window.__state.tasks ?? []).find((t) => t.id === args.id) ?? null };
           return { kind: 'project', data: (f.projects ?? []).find((p) => p.id === args.projectId) };
+        case 'save_diagnostics':
+          return '/home/alice/Downloads/devhive-diagnostics-20261126T150000Z.json';
         case 'export_diagnostics':
           return JSON.stringify({ app: { version: '0.1.0' }, timeline: [{ kind: 'refresh', detail: '[redacted]' }] }, null, 2);
         case 'notify':
@@ -165,6 +167,7 @@ export const scenarios = {
     assert.match(await page.textContent('[data-testid=timeline-row]'), /outcome: ok/, 'newest entry first');
     await page.click('[data-testid=export-diagnostics]');
     assert.match(await page.textContent('[data-testid=diagnostics-bundle]'), /\[redacted\]/);
+    assert.match(await page.textContent('[role=status]'), /saved to \/home\/alice\/Downloads\/devhive-diagnostics-/);
   },
 
   async 'a session that needs login shows a banner and the aggregate status'({ page, base, assert }) {

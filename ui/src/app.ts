@@ -88,8 +88,9 @@ export class App {
     if (items.length === 0) return;
     this.set({ feed: mergeFeed(this.model.feed, items) });
     if (!notify) return;
-    const offer = items.map((i) => ({ project_id: i.projectId, project_name: this.projectName(i.projectId), text: i.text, actor_id: i.actorId }));
-    commands.notify(offer).catch(() => undefined);
+    // Only chat messages and task changes are worth a desktop notification.
+    const offer = items.filter((i) => i.kind === 'message' || i.kind === 'task').map((i) => ({ project_id: i.projectId, project_name: this.projectName(i.projectId), text: i.text, actor_id: i.actorId }));
+    if (offer.length > 0) commands.notify(offer).catch(() => undefined);
   }
 
   /** Subscribes to every event first, then loads the snapshot, so nothing is missed. */
@@ -183,6 +184,13 @@ export class App {
     const text = await this.run(commands.exportDiagnostics());
     if (text) this.set({ diagnostics: text });
     return text ?? null;
+  }
+
+  /** Saves the redacted bundle to a file (the shell picks Downloads) and shows it. */
+  async saveDiagnostics(): Promise<void> {
+    const path = await this.run(commands.saveDiagnostics());
+    if (path) this.set({ notice: `Diagnostics saved to ${path} (tokens are redacted).` });
+    await this.loadDiagnostics();
   }
 
   async copyDiagnostics(): Promise<void> {

@@ -5,7 +5,6 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { AppInfo } from './generated/AppInfo';
 import type { ConnectionView } from './generated/ConnectionView';
 import type { FeedEventView } from './generated/FeedEventView';
-import type { Heartbeat } from './generated/Heartbeat';
 import type { IpcError } from './generated/IpcError';
 import type { ProjectView } from './generated/ProjectView';
 import type { ResourceData } from './generated/ResourceData';
@@ -20,7 +19,6 @@ import type { NotifyItem } from './generated/NotifyItem';
 
 /** Every event the shell emits, with its payload type. */
 export interface EventMap {
-  heartbeat: Heartbeat;
   'session-changed': SessionView;
   'connection-changed': ConnectionView;
   'feed-event': FeedEventView;
@@ -59,6 +57,7 @@ export const commands = {
   fetchResource: (projectId: string, kind: ResourceKind, id: string | null) =>
     call<ResourceData>('fetch_resource', { projectId, kind, id }),
   exportDiagnostics: () => call<string>('export_diagnostics'),
+  saveDiagnostics: () => call<string>('save_diagnostics'),
   getSettings: () => call<Settings>('get_settings'),
   setSettings: (settings: Settings) => call<void>('set_settings', { settings }),
   setNotificationsPaused: (paused: boolean) => call<void>('set_notifications_paused', { paused }),

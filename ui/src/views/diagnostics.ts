@@ -15,7 +15,7 @@ export function diagnosticsView(app: App): TemplateResult {
       <h2>Diagnostics</h2>
       <div class="actions">
         <button data-testid="copy-diagnostics" @click=${() => app.copyDiagnostics()}>Copy</button>
-        <button data-testid="export-diagnostics" @click=${() => app.loadDiagnostics()}>Export</button>
+        <button data-testid="export-diagnostics" @click=${() => app.saveDiagnostics()}>Export…</button>
       </div>
     </header>
     ${entries.length === 0
