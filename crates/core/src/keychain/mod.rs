@@ -132,8 +132,12 @@ impl Probe {
                     remedy: error.remedy(),
                 }
             }
-            StoreError::Locked { .. } | StoreError::TimedOut { .. } => Self::Locked {
-                detail: error.to_string(),
+            StoreError::Locked { detail } => Self::Locked {
+                detail: detail.clone(),
+                remedy: error.remedy(),
+            },
+            StoreError::TimedOut { after } => Self::Locked {
+                detail: format!("no answer within {} s", after.as_secs()),
                 remedy: error.remedy(),
             },
         }
