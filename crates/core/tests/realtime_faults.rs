@@ -1,10 +1,14 @@
 //! The fault matrix: one test per server fault, against the sandbox on 127.0.0.1:0. Each
 //! asserts the final state, the refreshes and handshakes the sandbox saw, and that a
-//! `Resync` follows every (re)connect.
+//! `Resync` follows every (re)connect. The feed runs on the real `Session` (memory secret
+//! store), so the refresh counts prove the real integration; only the wake test uses the
+//! test token source, because it has to trigger a wake on demand.
 
 mod support;
 
+use devhive_core::auth::TokenSource;
 use devhive_core::realtime::{ConnState, FeedUpdate, ResyncReason};
+use devhive_core::session::Session;
 use devhive_sandbox::{demo, Config, DropMode, Flavour};
 use std::time::Duration;
 use support::*;
@@ -19,15 +23,30 @@ fn config() -> Config {
     }
 }
 
-struct Rig {
+struct Rig<T: TokenSource = Session> {
     running: devhive_sandbox::Running,
-    tokens: std::sync::Arc<TestTokens>,
-    feed: devhive_core::realtime::Feed<TestTokens>,
+    tokens: std::sync::Arc<T>,
+    feed: devhive_core::realtime::Feed<T>,
     updates: tokio::sync::broadcast::Receiver<FeedUpdate>,
     timeline: devhive_core::timeline::Timeline,
 }
 
+/// A sandbox and a feed driven by alice's real session.
 async fn rig() -> Rig {
+    let running = devhive_sandbox::spawn(config()).await;
+    let (feed, updates, timeline, tokens) =
+        start_session_feed(fly_profile(&running), "alice").await;
+    Rig {
+        running,
+        tokens,
+        feed,
+        updates,
+        timeline,
+    }
+}
+
+/// A sandbox and a feed driven by the test token source (for tests that steer it).
+async fn test_token_rig() -> Rig<TestTokens> {
     let running = devhive_sandbox::spawn(config()).await;
     let tokens = TestTokens::login(&running.api_url(), "alice", demo::PASSWORD).await;
     let (feed, updates, timeline) = start_feed(fly_profile(&running), tokens.clone());
@@ -40,8 +59,7 @@ async fn rig() -> Rig {
     }
 }
 
-async fn connected_rig() -> (Rig, Vec<FeedUpdate>) {
-    let mut rig = rig().await;
+async fn connected<T: TokenSource>(mut rig: Rig<T>) -> (Rig<T>, Vec<FeedUpdate>) {
     rig.feed.watch([demo::APOLLO.to_string()]);
     let seen = until(&mut rig.updates, WITHIN, |u| {
         matches!(
@@ -56,7 +74,11 @@ async fn connected_rig() -> (Rig, Vec<FeedUpdate>) {
     (rig, seen)
 }
 
-async fn handshakes(rig: &Rig, status: u16) -> u64 {
+async fn connected_rig() -> (Rig, Vec<FeedUpdate>) {
+    connected(rig().await).await
+}
+
+async fn handshakes<T: TokenSource>(rig: &Rig<T>, status: u16) -> u64 {
     rig.running
         .control()
         .stats()
@@ -65,7 +87,7 @@ async fn handshakes(rig: &Rig, status: u16) -> u64 {
         .handshakes_with(Flavour::Fly, status)
 }
 
-async fn refreshes(rig: &Rig) -> u64 {
+async fn refreshes<T: TokenSource>(rig: &Rig<T>) -> u64 {
     rig.running
         .control()
         .stats()
@@ -144,6 +166,11 @@ async fn close_1000_from_the_server_reconnects_and_resyncs() {
 #[tokio::test]
 async fn close_1011_from_the_server_reconnects_and_resyncs() {
     drop_reconnects(DropMode::Close1011, Some(1011)).await;
+}
+
+#[tokio::test]
+async fn close_1009_from_the_server_reconnects_and_resyncs_without_a_refresh() {
+    drop_reconnects(DropMode::Close1009, Some(1009)).await;
 }
 
 #[tokio::test]
@@ -310,10 +337,9 @@ async fn a_token_from_another_deployment_is_rejected_twice_then_backs_off_with_t
         ..config()
     })
     .await;
-    let tokens = TestTokens::login(&rest.api_url(), "alice", demo::PASSWORD).await;
     let mut profile = fly_profile(&rest);
     profile.ws_url = url::Url::parse(&ws.ws_fly_url()).unwrap();
-    let (feed, mut updates, _timeline) = start_feed(profile, tokens.clone());
+    let (feed, mut updates, _timeline, _session) = start_session_feed(profile, "alice").await;
     feed.watch([demo::APOLLO.to_string()]);
     let seen = until(&mut updates, WITHIN, |u| is_state(u, "backoff")).await;
     match state_of(seen.last().unwrap()) {
@@ -357,7 +383,7 @@ async fn a_server_restart_on_the_same_port_is_survived() {
 
 #[tokio::test]
 async fn wake_resyncs_an_open_connection() {
-    let (mut rig, _) = connected_rig().await;
+    let (mut rig, _) = connected(test_token_rig().await).await;
     rig.tokens.wake();
     until(&mut rig.updates, WITHIN, |u| {
         matches!(

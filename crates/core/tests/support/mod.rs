@@ -4,11 +4,14 @@
 
 #![allow(dead_code)]
 
+use devhive_core::api::ApiClient;
 use devhive_core::auth::{AccessToken, AuthError, TokenSource};
 use devhive_core::clock;
+use devhive_core::keychain::{MemoryStore, Vault};
 use devhive_core::realtime::{ConnState, Feed, FeedConfig, FeedUpdate};
 use devhive_core::secret::Secret;
 use devhive_core::server::{ApiVersion, Flavour, ServerProfile};
+use devhive_core::session::{Session, SessionConfig};
 use devhive_core::timeline::Timeline;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -168,6 +171,73 @@ impl TokenSource for TestTokens {
     }
 }
 
+/// The real [`Session`] (memory secret store, its own data dir) signed in as `username` on
+/// `profile`'s server, sharing `timeline`.
+pub async fn signed_in_session(
+    profile: &ServerProfile,
+    username: &str,
+    timeline: &Timeline,
+) -> Arc<Session> {
+    static DIRS: AtomicU64 = AtomicU64::new(0);
+    let data_dir = std::env::temp_dir().join(format!(
+        "devhive-realtime-{}-{}",
+        std::process::id(),
+        DIRS.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&data_dir).expect("session data dir");
+    let api = ApiClient::new(profile.clone()).expect("api client");
+    let session = Session::new(SessionConfig {
+        api: Arc::new(api),
+        vault: Vault::new(Arc::new(MemoryStore::new())),
+        clock: clock::system(),
+        timeline: timeline.clone(),
+        data_dir,
+    });
+    session
+        .login(
+            username,
+            &Secret::new(devhive_sandbox::demo::PASSWORD),
+            false,
+        )
+        .await
+        .expect("sign-in against the sandbox");
+    Arc::new(session)
+}
+
+/// A feed on `profile` driven by the real session of `username`, plus its update stream and
+/// the timeline both write to.
+pub async fn start_session_feed(
+    profile: ServerProfile,
+    username: &str,
+) -> (
+    Feed<Session>,
+    broadcast::Receiver<FeedUpdate>,
+    Timeline,
+    Arc<Session>,
+) {
+    let timeline = Timeline::new(clock::system());
+    let session = signed_in_session(&profile, username, &timeline).await;
+    let feed = Feed::start(
+        profile,
+        Arc::clone(&session),
+        timeline.clone(),
+        fast_config(),
+    );
+    let updates = feed.subscribe();
+    (feed, updates, timeline, session)
+}
+
+/// An aws profile for a sandbox.
+pub fn aws_profile(running: &devhive_sandbox::Running) -> ServerProfile {
+    ServerProfile::custom(
+        &running.base_url(),
+        Some(&running.ws_aws_url()),
+        Flavour::Aws,
+        ApiVersion::B,
+    )
+    .unwrap()
+}
+
 /// Feed timings shortened for tests (fixed jitter seed).
 pub fn fast_config() -> FeedConfig {
     FeedConfig {
@@ -185,10 +255,10 @@ pub fn fly_profile(running: &devhive_sandbox::Running) -> ServerProfile {
 }
 
 /// A feed on `profile` with `tokens`, plus its update stream and timeline.
-pub fn start_feed(
+pub fn start_feed<T: TokenSource>(
     profile: ServerProfile,
-    tokens: Arc<TestTokens>,
-) -> (Feed<TestTokens>, broadcast::Receiver<FeedUpdate>, Timeline) {
+    tokens: Arc<T>,
+) -> (Feed<T>, broadcast::Receiver<FeedUpdate>, Timeline) {
     let timeline = Timeline::new(clock::system());
     let feed = Feed::start(profile, tokens, timeline.clone(), fast_config());
     let updates = feed.subscribe();
