@@ -78,6 +78,8 @@ pub struct BundleInput {
     pub checks: Vec<Check>,
     /// The keychain probe's answer in plain words (`works`, `locked`…).
     pub keychain: Option<String>,
+    /// The OS release (e.g. `Debian GNU/Linux 13 (trixie)`), when known.
+    pub os_version: Option<String>,
 }
 
 impl BundleInput {
@@ -94,6 +96,7 @@ impl BundleInput {
             events: Vec::new(),
             checks: Vec::new(),
             keychain: None,
+            os_version: os_version(),
         }
     }
 
@@ -102,6 +105,17 @@ impl BundleInput {
         self.timeline = timeline.snapshot();
         self
     }
+}
+
+/// The OS release name: `PRETTY_NAME` of `/etc/os-release` on Linux, `None` elsewhere.
+pub fn os_version() -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let text = std::fs::read_to_string("/etc/os-release").ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|v| v.trim_matches('"').to_owned())
 }
 
 /// Counters support reads first.
@@ -151,7 +165,11 @@ pub fn build(input: &BundleInput, now: OffsetDateTime) -> serde_json::Value {
         "format": BUNDLE_FORMAT,
         "generated_at": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         "app_version": input.app_version,
-        "os": { "family": std::env::consts::OS, "arch": std::env::consts::ARCH },
+        "os": {
+            "family": std::env::consts::OS,
+            "arch": std::env::consts::ARCH,
+            "version": input.os_version,
+        },
         "server": {
             "rest_base": strip_token_params(input.profile.rest_base.as_str()),
             "ws_url": strip_token_params(input.profile.ws_url.as_str()),
