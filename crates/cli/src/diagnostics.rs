@@ -10,6 +10,7 @@ use crate::exit::Exit;
 use crate::globals::Globals;
 use crate::signin::{open_session, SignIn};
 use devhive_core::auth::TokenSource;
+use devhive_core::keychain::Probe;
 use devhive_core::realtime::{Feed, FeedConfig, FeedUpdate};
 use devhive_core::support::bundle::{self, BundleInput, EventRef, ProjectRef};
 use devhive_core::timeline::{Entry, Scope, Timeline};
@@ -62,7 +63,12 @@ async fn export(globals: &Globals, args: ExportArgs) -> Exit {
         input.known_secrets.push(password);
     }
     let vault = globals.vault();
-    input.keychain = Some(format!("{}: {:?}", vault.label(), vault.probe().await));
+    let probe = match vault.probe().await {
+        Probe::Works => "works".to_owned(),
+        Probe::NoKeychain { detail, .. } => format!("no keychain: {detail}"),
+        Probe::Locked { detail, .. } => format!("locked: {detail}"),
+    };
+    input.keychain = Some(format!("{}: {probe}", vault.label()));
     let timeline = match open_session(globals, args.sign_in.clone()).await {
         Ok((session, timeline)) => {
             let status = session.status();

@@ -195,8 +195,15 @@ pub fn claims(token: &AccessToken, server_date: Option<(SystemTime, SystemTime)>
         .unwrap_or_default()
         .as_secs();
     let expires_in = i128::from(claims.exp) - i128::from(now);
+    let expires_at = time::OffsetDateTime::from_unix_timestamp(claims.exp as i64)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| claims.exp.to_string());
     let mut detail = format!(
-        "iss {}, aud {}, lifetime {} s, expires in {expires_in} s",
+        "iss {}, aud {}, lifetime {} s, expires in {expires_in} s ({expires_at})",
         claims.iss.as_deref().unwrap_or("-"),
         claims.aud.as_deref().unwrap_or("-"),
         claims.lifetime().as_secs(),
