@@ -40,10 +40,8 @@ pub async fn run(globals: &Globals, args: StatusArgs) -> Exit {
         Err(error) => return exit_for(&error),
     }
     if args.refresh_now && matches!(session.status().state, SessionState::Valid { .. }) {
-        if let Err(error) = session.refresh_now().await {
-            if let AuthError::Keychain { reason } = &error {
-                return Exit::Keychain(reason.clone());
-            }
+        if let Err(AuthError::Keychain { reason }) = session.refresh_now().await {
+            return Exit::Keychain(reason);
         }
     }
     let status = session.status();

@@ -210,10 +210,7 @@ async fn child_reports_what_the_store_says() {
     let key = unique_account("child");
     let started = std::time::Instant::now();
     let error = match vault.set(&key, &Secret::new("x")).await {
-        Ok(()) => match vault.get(&key).await {
-            Ok(_) => None,
-            Err(e) => Some(e),
-        },
+        Ok(()) => vault.get(&key).await.err(),
         Err(e) => Some(e),
     };
     let class = match &error {
