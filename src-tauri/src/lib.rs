@@ -56,10 +56,11 @@ async fn start_demo(ctl: Arc<Controller>, holder: Arc<DemoServer>) {
 /// Starts the app.
 pub fn run() {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,devhive_sandbox=warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            devhive_core::logging::secret_safe_filter(
+                &std::env::var("RUST_LOG").unwrap_or_else(|_| "info,devhive_sandbox=warn".into()),
+            ),
+        ))
         .try_init();
     let args: Vec<String> = std::env::args().collect();
     let demo = demo_requested(&args, std::env::var("DEVHIVE_DEMO").ok().as_deref());

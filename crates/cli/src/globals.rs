@@ -145,7 +145,9 @@ impl Globals {
             .to_owned()
         });
         let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                devhive_core::logging::secret_safe_filter(&filter),
+            ))
             .with_writer(std::io::stderr)
             .try_init();
     }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod jwt;
 pub mod keychain;
+pub mod logging;
 pub mod realtime;
 pub mod secret;
 pub mod server;
