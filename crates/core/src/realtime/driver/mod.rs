@@ -2,14 +2,17 @@
 //! [`Connection`] machine with what happens (handshakes, frames, closes, timers, commands,
 //! wake) and carries out the actions it returns. One task per watched project.
 
+mod live;
+
 use super::connection::{Action, ConnState, Connection, Input, ResyncReason};
-use super::handshake::{self, AWS_PING};
-use super::message::{self, ParseError, ServerEvent};
-use super::update::{Count, Counters, FeedConfig, FeedUpdate};
+use super::handshake;
+use super::message;
+use super::update::{Counters, FeedConfig, FeedUpdate};
 use crate::auth::{AccessToken, TokenSource};
 use crate::server::{Flavour, ServerProfile};
 use crate::timeline::{Entry, Scope, Timeline};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
+use live::{next_wake, Live};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -40,14 +43,6 @@ pub(crate) struct Shared {
     pub states: watch::Sender<BTreeMap<String, ConnState>>,
     pub counters: Arc<Counters>,
     pub watched: Arc<RwLock<HashSet<String>>>,
-}
-
-/// Timers of the open socket.
-struct Live {
-    next_ping: Instant,
-    awaiting_since: Option<Instant>,
-    next_app_ping: Instant,
-    renew_at: Instant,
 }
 
 pub(crate) struct Driver<T: TokenSource> {
@@ -258,82 +253,6 @@ impl<T: TokenSource> Driver<T> {
         }
     }
 
-    /// Reads the open socket until something the machine must hear about happens.
-    async fn read_socket(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> Input {
-        let Self {
-            project,
-            shared,
-            wake,
-            socket: slot,
-            ..
-        } = self;
-        let aws = shared.profile.flavour == Flavour::Aws;
-        let config = &shared.config;
-        let Some((socket, live)) = slot.as_mut() else {
-            return Input::Closed {
-                code: None,
-                reason: "no socket".into(),
-            };
-        };
-        loop {
-            let dead_at = live.awaiting_since.map(|since| since + config.pong_timeout);
-            let input = tokio::select! {
-                command = commands.recv() => Some(command_input(command)),
-                () = next_wake(wake) => {
-                    // The socket may have died while we slept: probe it at once.
-                    live.next_ping = config.clock.now();
-                    Some(Input::Wake)
-                }
-                frame = socket.next() => {
-                    live.awaiting_since = None;
-                    match frame {
-                        Some(Ok(Message::Text(text))) => on_frame(project, shared, text.as_bytes()),
-                        Some(Ok(Message::Binary(bytes))) => on_frame(project, shared, &bytes),
-                        Some(Ok(Message::Close(frame))) => Some(closed(
-                            project,
-                            shared,
-                            frame.as_ref().map(|f| u16::from(f.code)),
-                            frame.map(|f| f.reason.to_string()).unwrap_or_default(),
-                        )),
-                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => None,
-                        Some(Err(error)) => Some(closed(project, shared, None, handshake::describe(&error))),
-                        None => Some(closed(project, shared, None, "connection ended without a close frame".into())),
-                    }
-                }
-                _ = sleep_until(live.next_ping) => {
-                    let now = config.clock.now();
-                    live.next_ping = now + config.ping_interval;
-                    live.awaiting_since.get_or_insert(now);
-                    match socket.send(Message::Ping(Default::default())).await {
-                        Ok(()) => None,
-                        Err(error) => Some(closed(project, shared, None, handshake::describe(&error))),
-                    }
-                }
-                _ = sleep_until(dead_at.unwrap_or(live.next_ping)), if dead_at.is_some() => {
-                    shared.timeline.record(
-                        Scope::Project(project.clone()),
-                        Entry::Closed { code: None, reason: "no frame for 10 s after a ping".into() },
-                    );
-                    Some(Input::Dead)
-                }
-                _ = sleep_until(live.next_app_ping), if aws => {
-                    live.next_app_ping = config.clock.now() + config.aws_keepalive;
-                    match socket.send(Message::text(AWS_PING)).await {
-                        Ok(()) => None,
-                        Err(error) => Some(closed(project, shared, None, handshake::describe(&error))),
-                    }
-                }
-                _ = sleep_until(live.renew_at), if aws => Some(Input::Renew),
-            };
-            if let Some(input) = input {
-                if matches!(input, Input::Closed { .. }) {
-                    *slot = None;
-                }
-                return input;
-            }
-        }
-    }
-
     async fn close_socket(&mut self) {
         if let Some((mut socket, _)) = self.socket.take() {
             let grace = self
@@ -352,71 +271,10 @@ impl<T: TokenSource> Driver<T> {
     }
 }
 
-fn closed(project: &str, shared: &Shared, code: Option<u16>, reason: String) -> Input {
-    tracing::info!(project = %project, code, reason = %reason, "socket closed");
-    shared.timeline.record(
-        Scope::Project(project.to_owned()),
-        Entry::Closed {
-            code,
-            reason: reason.clone(),
-        },
-    );
-    Input::Closed { code, reason }
-}
-
-/// Handles one data frame; returns an input when the machine must hear about it.
-fn on_frame(project: &str, shared: &Shared, bytes: &[u8]) -> Option<Input> {
-    let counters = &shared.counters;
-    match message::parse(bytes) {
-        Err(ParseError::Oversized { len }) => {
-            tracing::warn!(project = %project, len, "skipped an oversized frame");
-            counters.bump(Count::Oversized);
-            None
-        }
-        Err(error) => {
-            tracing::warn!(project = %project, %error, "skipped a frame");
-            counters.bump(Count::BadJson);
-            None
-        }
-        Ok(ServerEvent::Pong) => None,
-        Ok(ServerEvent::Reconnect { .. }) => Some(Input::ServerReconnect),
-        Ok(ServerEvent::Event(mut event)) => {
-            let target = event.project.get_or_insert_with(|| project.to_owned());
-            if target == project {
-                counters.bump(Count::Delivered);
-                let _ = shared.updates.send(FeedUpdate::Event(event));
-            } else if shared
-                .watched
-                .read()
-                .expect("watched lock")
-                .contains(target.as_str())
-            {
-                counters.bump(Count::Duplicate);
-            } else {
-                counters.bump(Count::DroppedUnwatched);
-            }
-            None
-        }
-    }
-}
-
 fn command_input(command: Option<Command>) -> Input {
     match command {
         Some(Command::ReconnectNow) => Input::ReconnectNow,
         Some(Command::Stop) | None => Input::Stop,
-    }
-}
-
-/// Resolves on the next wake; never, once the token source is gone.
-async fn next_wake(wake: &mut Option<broadcast::Receiver<()>>) {
-    loop {
-        match wake.as_mut() {
-            None => std::future::pending::<()>().await,
-            Some(rx) => match rx.recv().await {
-                Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => return,
-                Err(broadcast::error::RecvError::Closed) => *wake = None,
-            },
-        }
     }
 }
 
