@@ -7,6 +7,7 @@ use tauri::State;
 
 use crate::controller::Controller;
 use crate::error::IpcError;
+use crate::ipc_log;
 use crate::settings_store;
 use crate::view::*;
 
@@ -16,13 +17,13 @@ pub type Ctl<'a> = State<'a, Arc<Controller>>;
 /// Static facts about the app.
 #[tauri::command]
 pub fn app_info(ctl: Ctl<'_>) -> AppInfo {
-    ctl.snapshot().app
+    ipc_log::value("app_info", ctl.snapshot().app)
 }
 
 /// Everything the UI needs at start-up (call after subscribing to events).
 #[tauri::command]
 pub fn snapshot(ctl: Ctl<'_>) -> Snapshot {
-    ctl.snapshot()
+    ipc_log::value("snapshot", ctl.snapshot())
 }
 
 /// Signs in with a password; the password is dropped after the login request.
@@ -33,7 +34,8 @@ pub async fn sign_in(
     request: SignInRequest,
 ) -> Result<SessionView, IpcError> {
     tracing::info!(server = ?request.server, user = %request.username, "sign-in requested");
-    let view = ctl.sign_in(request).await?;
+    let view = ctl.sign_in(request).await;
+    let view = ipc_log::reply("sign_in", view)?;
     settings_store::save(&app, &ctl.settings())?;
     Ok(view)
 }
@@ -41,18 +43,19 @@ pub async fn sign_in(
 /// Signs out and deletes the stored refresh token.
 #[tauri::command]
 pub async fn sign_out(ctl: Ctl<'_>) -> Result<(), IpcError> {
-    ctl.sign_out().await
+    ipc_log::reply("sign_out", ctl.sign_out().await)
 }
 
 /// The user's projects.
 #[tauri::command]
 pub async fn list_projects(ctl: Ctl<'_>) -> Result<Vec<ProjectView>, IpcError> {
-    ctl.list_projects().await
+    ipc_log::reply("list_projects", ctl.list_projects().await)
 }
 
-/// Replaces the set of watched projects and saves it.
+/// Replaces the set of watched projects and saves it. Async so it runs on the Tokio runtime:
+/// watching spawns a realtime task, which panics on the main thread (found by the app E2E).
 #[tauri::command]
-pub fn watch_projects(
+pub async fn watch_projects(
     app: tauri::AppHandle,
     ctl: Ctl<'_>,
     project_ids: Vec<String>,
@@ -70,7 +73,7 @@ pub fn reconnect_now(ctl: Ctl<'_>) {
 /// Refreshes the session now.
 #[tauri::command]
 pub async fn refresh_session_now(ctl: Ctl<'_>) -> Result<SessionView, IpcError> {
-    ctl.refresh_now().await
+    ipc_log::reply("refresh_session_now", ctl.refresh_now().await)
 }
 
 /// Fetches one piece of a project's data.
@@ -81,19 +84,19 @@ pub async fn fetch_resource(
     kind: ResourceKind,
     id: Option<String>,
 ) -> Result<ResourceData, IpcError> {
-    ctl.fetch(project_id, kind, id).await
+    ipc_log::reply("fetch_resource", ctl.fetch(project_id, kind, id).await)
 }
 
 /// The redacted diagnostics bundle as JSON text.
 #[tauri::command]
 pub async fn export_diagnostics(ctl: Ctl<'_>) -> Result<String, IpcError> {
-    ctl.export_diagnostics().await
+    ipc_log::reply("export_diagnostics", ctl.export_diagnostics().await)
 }
 
 /// Current settings.
 #[tauri::command]
 pub fn get_settings(ctl: Ctl<'_>) -> Settings {
-    ctl.settings()
+    ipc_log::value("get_settings", ctl.settings())
 }
 
 /// Replaces and saves the settings.
@@ -130,5 +133,8 @@ pub async fn save_diagnostics(app: tauri::AppHandle, ctl: Ctl<'_>) -> Result<Str
         .download_dir()
         .or_else(|_| app.path().app_data_dir())
         .map_err(|e| IpcError::new(crate::error::ErrorCode::Internal, e.to_string()))?;
-    crate::diagnostics_file::write(&dir, &text, ctl.wall())
+    ipc_log::reply(
+        "save_diagnostics",
+        crate::diagnostics_file::write(&dir, &text, ctl.wall()),
+    )
 }

@@ -7,6 +7,7 @@ pub mod controller;
 pub mod diagnostics_file;
 pub mod error;
 pub mod events;
+pub mod ipc_log;
 pub mod mapping;
 pub mod notify_throttle;
 pub mod port;

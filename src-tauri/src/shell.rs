@@ -39,6 +39,7 @@ impl TauriPort {
 
 impl UiPort for TauriPort {
     fn emit(&self, event: &'static str, payload: serde_json::Value) {
+        crate::ipc_log::record("event", event, &payload);
         if let Err(error) = self.app.emit(event, payload) {
             tracing::warn!(event, %error, "emit failed");
         }

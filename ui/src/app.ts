@@ -97,7 +97,11 @@ export class App {
   async start(): Promise<void> {
     await Promise.all([
       on('session-changed', (s) => this.onSession(s)),
-      on('connection-changed', (c) => this.set({ connections: { ...this.model.connections, [c.project_id]: c } })),
+      on('connection-changed', (c) => {
+        // The final "stopped" of a project the user just unwatched must not bring its row back.
+        if (c.state === 'stopped' && !(c.project_id in this.model.connections)) return;
+        this.set({ connections: { ...this.model.connections, [c.project_id]: c } });
+      }),
       on('feed-event', (e) => {
         this.cache.onEvent(e);
         const item = describeEvent(e, this.projectName(e.project_id));
