@@ -125,11 +125,11 @@ async fn server_restart_reconnects_and_resyncs() {
     );
     let outcome = outcome(&text);
     assert!(
-        outcome.starts_with("dropped without a close frame → reconnected in "),
+        outcome.starts_with("dropped without a close frame → server down 1 s → back after "),
         "{outcome}"
     );
     assert!(
-        outcome.ends_with("resync (connected), no sign-out"),
+        outcome.ends_with("→ resync (connected), no sign-out"),
         "{outcome}"
     );
 }
@@ -214,15 +214,21 @@ async fn sleep_wake_is_noticed_and_followed_by_refresh_and_resync() {
     let text = run("sleep-wake").await;
     in_order(
         &text,
-        &[
-            "wake: wall clock jumped 1200 s",
-            "refresh ok",
-            "resync (wake)",
-        ],
+        &["wake: wall clock jumped ", "refresh ok", "resync (wake)"],
     );
-    assert_eq!(
-        outcome(&text),
-        "wall clock jumped 1200 s → wake noticed → 1 refresh → resync, no sign-out"
+    let outcome = outcome(&text);
+    let jump: u64 = outcome
+        .strip_prefix("wall clock jumped ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the outcome names the jump: {outcome}"));
+    assert!(
+        (1190..=1210).contains(&jump),
+        "a 20-minute sleep is seen as ~1200 s: {outcome}"
+    );
+    assert!(
+        outcome.ends_with("→ wake noticed → 1 refresh → resync, no sign-out"),
+        "{outcome}"
     );
 }
 

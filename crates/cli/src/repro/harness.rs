@@ -40,8 +40,8 @@ pub enum ReproError {
 
 /// One scenario's world.
 pub struct Harness {
-    /// The sandbox.
-    pub running: Running,
+    /// The sandbox (always `Some` except during [`Harness::restart`]).
+    running: Option<Running>,
     /// The shared timeline of the session and the feed.
     pub timeline: Timeline,
     /// New timeline entries.
@@ -74,7 +74,7 @@ impl Harness {
         let entries = timeline.subscribe();
         let data_dir = std::env::temp_dir().join(format!("devhive-repro-{}", uuid::Uuid::new_v4()));
         Self {
-            running,
+            running: Some(running),
             timeline,
             entries,
             profile,
@@ -84,9 +84,30 @@ impl Harness {
         }
     }
 
+    /// The running sandbox.
+    pub fn running(&self) -> &Running {
+        self.running
+            .as_ref()
+            .expect("the sandbox runs outside restart()")
+    }
+
     /// The sandbox's control client.
     pub fn control(&self) -> ControlClient {
-        self.running.control()
+        self.running().control()
+    }
+
+    /// Stops the sandbox like a killed process (every socket dropped with no close frame),
+    /// stays down for `down`, then serves the same state on the same port again.
+    pub async fn restart(&mut self, down: Duration) -> Result<(), ReproError> {
+        let running = self.running.take().expect("the sandbox runs");
+        let (addr, sandbox) = (running.addr, running.sandbox.clone());
+        running.stop().await;
+        tokio::time::sleep(down).await;
+        let again = devhive_sandbox::spawn_on(addr, sandbox)
+            .await
+            .map_err(|e| ReproError::Setup(format!("restart on {addr}: {e}")))?;
+        self.running = Some(again);
+        Ok(())
     }
 
     /// A session against `api_base` (normally the sandbox; a proxy in some scenarios) with
@@ -125,6 +146,9 @@ impl Harness {
             FeedConfig {
                 clock: self.clock.clone(),
                 jitter_seed: Some(7),
+                // Short, so a connection that lands in a dying server's backlog is given up
+                // on quickly (the default is 10 s).
+                connect_timeout: Duration::from_secs(2),
                 ..FeedConfig::default()
             },
         );

@@ -167,9 +167,8 @@ async fn server_restart() -> Result<Ran, ReproError> {
     h.wait_for("the first resync", |_, e| matches!(e, Entry::Resync { .. }))
         .await?;
     let started = tokio::time::Instant::now();
-    h.control().drop_sockets(DropMode::Abrupt, None).await?;
-    h.wait_for("the drop", |_, e| matches!(e, Entry::Closed { .. }))
-        .await?;
+    // A deploy: the process dies (no close frame) and is back on the same port 1 s later.
+    h.restart(Duration::from_secs(1)).await?;
     h.wait_handshake("the reconnect", 101).await?;
     h.wait_for("the resync after reconnect", |_, e| {
         matches!(e, Entry::Resync { .. })
@@ -177,8 +176,18 @@ async fn server_restart() -> Result<Ran, ReproError> {
     .await?;
     let took = started.elapsed().as_millis();
     feed.stop().await;
+    let records = h.records();
+    let dropped = records
+        .iter()
+        .any(|r| matches!(&r.entry, Entry::Closed { code: None, .. }));
+    let tries = count(
+        &records,
+        |e| matches!(e, Entry::State { state, .. } if state == "connecting"),
+    );
     let outcome = format!(
-        "dropped without a close frame → reconnected in {took} ms → resync (connected), {}",
+        "{} → server down 1 s → back after {took} ms and {} connect attempts → resync (connected), {}",
+        if dropped { "dropped without a close frame" } else { "dropped" },
+        tries.saturating_sub(1),
         sign_out_note(&h)
     );
     Ok(Ran {
@@ -197,7 +206,7 @@ async fn key_mismatch() -> Result<Ran, ReproError> {
     .await;
     // REST of one deployment, WebSocket of the other.
     h.profile = ServerProfile::custom(
-        &h.running.base_url(),
+        &h.running().base_url(),
         Some(&other.ws_fly_url()),
         Flavour::Fly,
         devhive_core::server::ApiVersion::B,
@@ -340,10 +349,15 @@ async fn sleep_wake() -> Result<Ran, ReproError> {
     // The lid closes for 20 minutes: wall time jumps, our monotonic clock does not.
     test_clock.jump_wall_forward(Duration::from_secs(20 * 60));
     h.control().expire_tokens().await?;
-    h.wait_for("the wake to be noticed", |_, e| {
-        matches!(e, Entry::Wake { .. })
-    })
-    .await?;
+    let wake = h
+        .wait_for("the wake to be noticed", |_, e| {
+            matches!(e, Entry::Wake { .. })
+        })
+        .await?;
+    let jump = match wake.entry {
+        Entry::Wake { jump_secs } => jump_secs,
+        _ => 0,
+    };
     h.wait_for("a refresh after wake", |_, e| refresh_ok(e))
         .await?;
     h.wait_for(
@@ -353,7 +367,7 @@ async fn sleep_wake() -> Result<Ran, ReproError> {
     .await?;
     feed.stop().await;
     let outcome = format!(
-        "wall clock jumped 1200 s → wake noticed → {} refresh → resync, {}",
+        "wall clock jumped {jump} s → wake noticed → {} refresh → resync, {}",
         count(&h.records(), refresh_ok),
         sign_out_note(&h)
     );
@@ -365,7 +379,7 @@ async fn sleep_wake() -> Result<Ran, ReproError> {
 
 async fn lost_refresh_response() -> Result<Ran, ReproError> {
     let mut h = fly(Config::default()).await;
-    let proxy = LossyProxy::start(h.running.addr).await;
+    let proxy = LossyProxy::start(h.running().addr).await;
     let via = ServerProfile::custom(
         &proxy.base_url(),
         None,

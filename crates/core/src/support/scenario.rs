@@ -87,7 +87,7 @@ impl Scenario {
             Self::ExpiredTokenAtConnect => "The access token expires while the socket is down; the reconnect's handshake would get 401. Shows the client refreshing before (or once after) the handshake and connecting again.",
             Self::RefreshRace => "Two callers need a fresh token at the same moment (app start + socket connect). Shows both waiting on one refresh behind the lock, and no sign-out.",
             Self::RefreshRevoked => "The server forgets the refresh token (signed out elsewhere). Shows refresh answering 401 Invalid refresh token and the client asking for sign-in instead of looping.",
-            Self::ServerRestart => "The server drops every socket without a close frame (a deploy). Shows reconnect with backoff and a resync so no event is missed.",
+            Self::ServerRestart => "The server process dies (every socket ends without a close frame) and comes back on the same port a second later (a deploy). Shows reconnect attempts with backoff while it is down, then a resync so no event is missed.",
             Self::KeyMismatch => "The WebSocket host signs with another key than the REST host. Shows the handshake's 401 Invalid authentication token format right after a fresh token, and the plain-words verdict.",
             Self::RateLimited => "The server answers 429 Too Many Requests with Retry-After. Shows the client waiting instead of hammering.",
             Self::NotAMember => "The watched project belongs to someone else. Shows 403 with the server's words, no retry storm and no sign-out.",
