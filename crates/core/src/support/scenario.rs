@@ -85,7 +85,7 @@ impl Scenario {
     pub fn description(self) -> &'static str {
         match self {
             Self::ExpiredTokenAtConnect => "The access token expires while the socket is down; the reconnect's handshake would get 401. Shows the client refreshing before (or once after) the handshake and connecting again.",
-            Self::RefreshRace => "Two callers need a fresh token at the same moment (app start + socket connect). Shows both waiting on one refresh behind the lock, and no sign-out.",
+            Self::RefreshRace => "Three callers need a fresh token at the same moment: two in the app (start-up + socket connect) and one in a second process (the CLI) on the same keychain entry. Shows the app's callers sharing one refresh, the second process waiting on the cross-process lock and using the rotated token, and no sign-out.",
             Self::RefreshRevoked => "The server forgets the refresh token (signed out elsewhere). Shows refresh answering 401 Invalid refresh token and the client asking for sign-in instead of looping.",
             Self::ServerRestart => "The server process dies (every socket ends without a close frame) and comes back on the same port a second later (a deploy). Shows reconnect attempts with backoff while it is down, then a resync so no event is missed.",
             Self::KeyMismatch => "The WebSocket host signs with another key than the REST host. Shows the handshake's 401 Invalid authentication token format right after a fresh token, and the plain-words verdict.",
