@@ -29,9 +29,12 @@ pub struct Globals {
     /// Realtime flavour of the deployment.
     #[arg(long, value_enum, default_value_t = FlavourArg::Fly, global = true)]
     pub flavour: FlavourArg,
-    /// REST API version of the server (a: no rememberMe; b: current).
-    #[arg(long, value_enum, default_value_t = ApiVersionArg::B, global = true)]
-    pub api_version: ApiVersionArg,
+    /// REST API version of the server: a (no rememberMe) or b (current).
+    // The value type is the sandbox's own: `devhive sandbox --api-version` is the same flag
+    // (the version to imitate), and clap hands a subcommand's value of a global flag up to
+    // the top level, where it must downcast to this field's type.
+    #[arg(long, value_parser = parse_api_version, default_value = "b", global = true)]
+    pub api_version: devhive_sandbox::ApiVersion,
     /// Where the refresh token lives: the OS keychain, or this process's memory only.
     #[arg(long, value_enum, default_value_t = StoreArg::Keychain, global = true)]
     pub secret_store: StoreArg,
@@ -55,13 +58,13 @@ pub enum FlavourArg {
     Aws,
 }
 
-/// `--api-version`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ApiVersionArg {
-    /// Commit f21400e (no rememberMe).
-    A,
-    /// Commit cfa4b22 (current).
-    B,
+/// Parses `--api-version` (`a` or `b`, any case).
+fn parse_api_version(text: &str) -> Result<devhive_sandbox::ApiVersion, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "a" => Ok(devhive_sandbox::ApiVersion::A),
+        "b" => Ok(devhive_sandbox::ApiVersion::B),
+        _ => Err("expected a or b".into()),
+    }
 }
 
 /// `--secret-store`.
@@ -81,8 +84,8 @@ impl Globals {
             FlavourArg::Aws => Flavour::Aws,
         };
         let version = match self.api_version {
-            ApiVersionArg::A => ApiVersion::A,
-            ApiVersionArg::B => ApiVersion::B,
+            devhive_sandbox::ApiVersion::A => ApiVersion::A,
+            devhive_sandbox::ApiVersion::B => ApiVersion::B,
         };
         ServerProfile::custom(&self.server, self.ws_url.as_deref(), flavour, version)
             .map_err(|e| Exit::Usage(e.to_string()))

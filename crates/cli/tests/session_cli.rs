@@ -296,3 +296,23 @@ async fn a_locked_keyring_exits_5_with_the_remedy() {
         text(&output)
     );
 }
+
+#[tokio::test]
+async fn the_global_api_version_flag_does_not_break_devhive_sandbox() {
+    let data = temp_dir("sandbox-flag");
+    let mut sandbox = devhive(
+        "http://127.0.0.1:9",
+        &data,
+        &["sandbox", "--listen", "127.0.0.1:0", "--api-version", "a"],
+    );
+    sandbox
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = sandbox.spawn().unwrap();
+    let early = tokio::time::timeout(std::time::Duration::from_secs(2), child.wait()).await;
+    assert!(
+        early.is_err(),
+        "devhive sandbox exited at once ({early:?}): a global flag clashed with its own"
+    );
+    child.kill().await.unwrap();
+}

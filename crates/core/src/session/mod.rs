@@ -513,8 +513,10 @@ impl Inner {
         self.kick.notify_one();
     }
 
+    /// Records an error in the timeline. Logged at info: the caller gets the error, and
+    /// background failures log their own warning.
     fn record_error(&self, message: String) {
-        tracing::warn!(%message, "session");
+        tracing::info!(%message, "session");
         self.timeline
             .record(Scope::Session, Entry::Error { message });
     }

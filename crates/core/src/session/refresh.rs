@@ -144,6 +144,7 @@ impl Inner {
                 let warning = format!(
                     "the new refresh token could not be saved ({error}); it is kept in memory, so this session will not survive a restart"
                 );
+                tracing::warn!(%warning, "rotated refresh token kept in memory only");
                 self.record_error(warning.clone());
                 self.data.lock().expect("session lock").unsaved_refresh =
                     Some(grant.refresh.clone());
