@@ -1,5 +1,8 @@
 //! Parser throughput against plain `serde_json` to `Value` on the same corpus (target ≥ 80 %).
 
+// criterion_group! generates an undocumented public fn; the bench is not an API.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use devhive_core::realtime::parse;
 use std::hint::black_box;
