@@ -176,3 +176,41 @@ async fn idle_connections_are_closed_with_1001_going_away() {
         other => panic!("expected close 1001, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn client_pings_keep_an_aws_socket_open_past_the_idle_timeout() {
+    use futures_util::SinkExt;
+    let cfg = Config {
+        aws_idle_timeout: Duration::from_millis(300),
+        ..Config::default()
+    };
+    let w = world(cfg).await;
+    let token = w.alice_token().await;
+    let mut ws = connect(&format!("{}?token={token}", w.run.ws_aws_url()), &[])
+        .await
+        .unwrap();
+    // Six pings 100 ms apart span twice the idle timeout; each is answered, none is cut.
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ws.send(Message::Text(r#"{"action":"ping"}"#.into()))
+            .await
+            .unwrap();
+        let reply = tokio::time::timeout(Duration::from_secs(2), ws.next())
+            .await
+            .expect("a reply to the ping")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            reply,
+            Message::Text(r#"{"action":"pong"}"#.into()),
+            "an inbound message must reset API Gateway's idle timer"
+        );
+    }
+    // Silence: the idle timeout now applies.
+    let last = tokio::time::timeout(Duration::from_secs(3), ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(matches!(last, Message::Close(Some(ref f)) if u16::from(f.code) == 1001));
+}

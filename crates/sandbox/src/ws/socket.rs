@@ -113,6 +113,10 @@ pub async fn run(sb: Sandbox, mut ws: WebSocket, mut reg: Registration, protocol
             }
             msg = ws.recv() => {
                 let Some(Ok(msg)) = msg else { break };
+                // API Gateway's idle timer counts messages both ways (client pings keep it open).
+                if matches!(protocol, Protocol::Aws { .. }) && matches!(msg, Message::Text(_) | Message::Binary(_)) {
+                    deadline = Instant::now() + life;
+                }
                 match (msg, protocol) {
                     (Message::Pong(_), Protocol::Fly { .. }) => deadline = Instant::now() + life,
                     (Message::Close(_), _) => { drain_close(&mut ws).await; break }
