@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { stopDriver } from './wd.mjs';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const bin = process.env.DEVHIVE_BIN ?? join(root, 'target/debug/devhive-desktop');
@@ -128,7 +129,11 @@ try {
   console.error(`app e2e: FAILED: ${e.message}`);
 } finally {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => undefined);
-  driver.kill();
-  rmSync(home, { recursive: true, force: true });
+  await stopDriver(driver);
+  try {
+    rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.error(`   left ${home} behind: ${e.message}`);
+  }
 }
 process.exit(failed ? 1 : 0);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { sleep, waitFor, startDriver, openApp, shot } from './wd.mjs';
+import { sleep, waitFor, startDriver, stopDriver, openApp, shot } from './wd.mjs';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const bin = process.env.DEVHIVE_BIN ?? join(root, 'target/debug/devhive-desktop');
@@ -242,10 +242,14 @@ try {
   if (process.env.DEBUG_E2E) console.error(e.stack, '\nnotifications:', JSON.stringify(notifications()));
 } finally {
   if (app) await app.close();
-  driver.kill();
+  await stopDriver(driver);
   monitor.kill();
   server.kill();
   await sleep(200);
-  rmSync(home, { recursive: true, force: true });
+  try {
+    rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.error(`   left ${home} behind: ${e.message}`);
+  }
 }
 process.exit(failed ? 1 : 0);

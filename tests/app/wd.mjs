@@ -75,3 +75,38 @@ export async function shot(dir, name) {
   execFileSync('import', ['-window', 'root', file]);
   console.log(`   saved ${file}`);
 }
+
+/**
+ * Stops WebKitWebDriver and the app it launched. Deleting the session only closes the window,
+ * and closing hides DevHive to the tray: the app would outlive the test and, being single
+ * instance, swallow the next launch. So its processes (the driver's children) are ended by pid.
+ */
+export async function stopDriver(driver) {
+  let children = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(driver.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    // pgrep exits 1 when there are none
+  }
+  const alive = (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const signal = (pid, sig) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  for (const pid of children) signal(pid, 'SIGTERM');
+  await waitFor(() => children.every((pid) => !alive(pid)), 'the app to exit', 5_000, 100).catch(() => {
+    for (const pid of children) signal(pid, 'SIGKILL');
+  });
+  driver.kill();
+  if (driver.exitCode === null) await new Promise((r) => { driver.once('exit', r); setTimeout(r, 3_000); });
+}
