@@ -174,3 +174,33 @@ async fn aws_max_age_close_reconnects_with_a_fresh_token_and_resyncs() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn aws_keepalive_pings_hold_an_idle_socket_open_past_the_idle_timeout() {
+    let mut rig = aws_rig(
+        Config {
+            aws_idle_timeout: Duration::from_secs(1),
+            ..Config::default()
+        },
+        FeedConfig {
+            aws_keepalive: Duration::from_millis(300),
+            ..fast_config()
+        },
+    )
+    .await;
+    until(&mut rig.updates, WITHIN, is_connect_resync).await;
+    // Three idle timeouts pass with no server traffic; only our {"action":"ping"} flows.
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    let stats = rig.running.control().stats().await.unwrap();
+    assert_eq!(
+        stats.handshakes_with(Flavour::Aws, 101),
+        1,
+        "the app-level ping must keep the socket open: no reconnect"
+    );
+    assert!(
+        close_codes(&rig.timeline).is_empty(),
+        "no close was seen: {:?}",
+        close_codes(&rig.timeline)
+    );
+    rig.feed.stop().await;
+}
