@@ -105,7 +105,11 @@ mod tests {
         let clock = TestClock::new();
         let (mono, wall) = (clock.now(), clock.wall());
         clock.jump_wall_forward(Duration::from_secs(1200));
-        assert_eq!(clock.now(), mono, "monotonic time must not move on a wall jump");
+        assert_eq!(
+            clock.now(),
+            mono,
+            "monotonic time must not move on a wall jump"
+        );
         let moved = clock.wall().duration_since(wall).unwrap();
         assert_eq!(moved.as_secs(), 1200);
     }

@@ -58,8 +58,14 @@ mod tests {
     fn debug_output_never_contains_the_value() {
         let secret = Secret::new("eyJhbGciOiJIUzI1NiJ9.payload.signature");
         let shown = format!("{secret:?} {:#?}", secret);
-        assert!(!shown.contains("eyJhbGci"), "Debug leaked the token: {shown}");
-        assert!(!shown.contains("payload"), "Debug leaked the token: {shown}");
+        assert!(
+            !shown.contains("eyJhbGci"),
+            "Debug leaked the token: {shown}"
+        );
+        assert!(
+            !shown.contains("payload"),
+            "Debug leaked the token: {shown}"
+        );
     }
 
     #[test]
