@@ -16,6 +16,10 @@ const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const bin = process.env.DEVHIVE_BIN ?? join(root, 'target/debug/devhive-desktop');
 const sandboxBin = process.env.DEVHIVE_SANDBOX_BIN ?? join(root, 'target/debug/devhive-sandbox');
 const shots = process.env.SHOTS;
+if (!existsSync(sandboxBin)) {
+  console.error(`app e2e (sandbox): FAILED: ${sandboxBin} missing — run cargo build -p devhive-sandbox`);
+  process.exit(1);
+}
 const home = mkdtempSync(join(tmpdir(), 'devhive-e2e-sandbox-'));
 const ipcLog = join(home, 'ipc.jsonl');
 const step = (name) => console.log(`-- ${name}`);
