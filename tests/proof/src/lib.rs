@@ -7,6 +7,7 @@ pub mod cli;
 pub mod client;
 pub mod herd;
 pub mod histogram;
+pub mod keyring_ctl;
 pub mod leak;
 pub mod procstat;
 pub mod proxy;
