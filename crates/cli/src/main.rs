@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module; this file only parses arguments and maps the
 //! result to the exit codes of design.md §4.
 
+mod describe;
 mod diagnostics;
 mod doctor;
 mod exit;

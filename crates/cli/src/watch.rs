@@ -3,11 +3,13 @@
 //! and resyncs, as human lines or the JSON lines of design.md §4. Runs until Ctrl-C, or
 //! until every project waits for the user (exit 3 for sign-in, 4 for forbidden/not found).
 
+use crate::describe::{self, Describer};
 use crate::exit::Exit;
 use crate::globals::Globals;
 use crate::jsonl;
 use crate::signin::{open_session, SignIn};
 use clap::Args;
+use devhive_core::app::TaskReader;
 use devhive_core::auth::TokenSource;
 use devhive_core::realtime::{ConnState, Feed, FeedConfig, FeedUpdate};
 use devhive_core::session::{SessionState, SessionStatus};
@@ -54,13 +56,27 @@ pub async fn run(globals: &Globals, args: WatchArgs) -> Exit {
         Err(exit) => return exit,
     };
     let session = Arc::new(session);
+    // Names make text lines readable; with explicit ids a failed listing only costs that.
+    let names = match project_names(globals, session.as_ref()).await {
+        Ok(names) => names,
+        Err(exit) if args.all_projects => return exit,
+        Err(_) => BTreeMap::new(),
+    };
     if args.all_projects {
-        match all_projects(globals, session.as_ref()).await {
-            Ok(mut ids) => projects.append(&mut ids),
-            Err(exit) => return exit,
-        }
+        projects.extend(names.keys().cloned());
     }
-    let printer = Printer { json: args.json };
+    let describer = match (args.json, globals.api(), globals.profile()) {
+        (false, Ok(api), Ok(profile)) => TaskReader::new(profile).ok().map(|tasks| Describer {
+            api,
+            tasks,
+            tokens: session.as_ref(),
+        }),
+        _ => None,
+    };
+    let printer = Printer {
+        json: args.json,
+        names,
+    };
     let feed = Feed::start(
         profile,
         Arc::clone(&session),
@@ -88,7 +104,11 @@ pub async fn run(globals: &Globals, args: WatchArgs) -> Exit {
             }
             update = updates.recv() => match update {
                 Ok(update) => {
-                    printer.update(&update);
+                    let sentence = match (&update, &describer) {
+                        (FeedUpdate::Event(event), Some(describer)) => describer.sentence(event).await,
+                        _ => None,
+                    };
+                    printer.update(&update, sentence);
                     if let FeedUpdate::Connection { .. } = update {
                         if let Some(exit) = stuck(&feed.states().borrow()) {
                             break exit;
@@ -104,7 +124,11 @@ pub async fn run(globals: &Globals, args: WatchArgs) -> Exit {
     outcome
 }
 
-async fn all_projects<T: TokenSource>(globals: &Globals, tokens: &T) -> Result<Vec<String>, Exit> {
+/// Every project the user belongs to, id → name (`GET /projects`).
+async fn project_names<T: TokenSource>(
+    globals: &Globals,
+    tokens: &T,
+) -> Result<BTreeMap<String, String>, Exit> {
     let api = globals.api()?;
     let token = tokens
         .ensure_valid()
@@ -117,7 +141,7 @@ async fn all_projects<T: TokenSource>(globals: &Globals, tokens: &T) -> Result<V
     Ok(list
         .projects
         .into_iter()
-        .map(|p| p.id.to_ascii_lowercase())
+        .map(|p| (p.id.to_ascii_lowercase(), p.name))
         .collect())
 }
 
@@ -150,12 +174,25 @@ fn stuck(states: &BTreeMap<String, ConnState>) -> Option<Exit> {
 
 struct Printer {
     json: bool,
+    /// Project id → name, for text lines.
+    names: BTreeMap<String, String>,
 }
 
 impl Printer {
+    /// The line's timestamp: RFC 3339 for JSON lines, `HH:MM:SS` (UTC) for text.
     fn now(&self) -> (String, SystemTime) {
         let wall = SystemTime::now();
-        (jsonl::timestamp(wall), wall)
+        let ts = jsonl::timestamp(wall);
+        let shown = if self.json {
+            ts
+        } else {
+            ts.get(11..19).unwrap_or(&ts).to_owned()
+        };
+        (shown, wall)
+    }
+
+    fn label(&self, project: Option<&str>) -> String {
+        format!("{:<10}", describe::project_label(&self.names, project))
     }
 
     fn token(&self, status: &SessionStatus, after_refresh: bool) {
@@ -173,11 +210,11 @@ impl Printer {
                 .map(|at| format!(", expires {}", jsonl::timestamp(at)))
                 .unwrap_or_default();
             let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
-            println!("{ts}  session  {state}{expires}{why}");
+            println!("{ts}  {:<10}  token {state}{expires}{why}", "session");
         }
     }
 
-    fn update(&self, update: &FeedUpdate) {
+    fn update(&self, update: &FeedUpdate, sentence: Option<String>) {
         let (ts, _) = self.now();
         if self.json {
             let line = match update {
@@ -204,9 +241,15 @@ impl Printer {
                     ),
                     other => other.reason().map(|r| format!(": {r}")).unwrap_or_default(),
                 };
-                println!("{ts}  {project}  {}{detail}", state.name());
+                let label = self.label(Some(project));
+                println!("{ts}  {label}  {}{detail}", state.name());
             }
             FeedUpdate::Event(event) => {
+                let label = self.label(event.project.as_deref());
+                if let Some(sentence) = sentence {
+                    println!("{ts}  {label}  {sentence}");
+                    return;
+                }
                 let what = [
                     event.resource.as_ref().map(|r| r.as_str().to_owned()),
                     event.action.map(|a| a.as_str().to_ascii_lowercase()),
@@ -217,12 +260,12 @@ impl Printer {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" ");
-                let project = event.project.as_deref().unwrap_or("-");
-                println!("{ts}  {project}  {} {what}", event.kind);
+                println!("{ts}  {label}  {} {what}", event.kind);
             }
             FeedUpdate::Resync { project, reason } => {
                 println!(
-                    "{ts}  {project}  resync ({}): refetch everything",
+                    "{ts}  {}  resync ({}): refetch everything",
+                    self.label(Some(project)),
                     reason.as_str()
                 );
             }

@@ -2,9 +2,9 @@
 
 /// Directives appended to every log filter we install. tungstenite logs the whole client
 /// handshake request at TRACE (`Request: "GET … authorization: Bearer <token>"`), so that
-/// target is capped at DEBUG. More specific targets win in `EnvFilter`, so a user's
+/// target is capped at WARN (it logs nothing above DEBUG, so the cap never hides a warning, and it never raises a quieter default). More specific targets win in `EnvFilter`, so a user's
 /// `trace` or `tungstenite=trace` cannot lift the cap.
-pub const SECRET_SAFE_DIRECTIVES: &str = "tungstenite::handshake::client=debug";
+pub const SECRET_SAFE_DIRECTIVES: &str = "tungstenite::handshake::client=warn";
 
 /// The user's filter directives with the secret-safe caps appended.
 pub fn secret_safe_filter(requested: &str) -> String {
@@ -24,11 +24,11 @@ mod tests {
     fn trace_request_keeps_the_handshake_target_capped() {
         assert_eq!(
             secret_safe_filter("trace"),
-            "trace,tungstenite::handshake::client=debug"
+            "trace,tungstenite::handshake::client=warn"
         );
         assert_eq!(
             secret_safe_filter(""),
-            "tungstenite::handshake::client=debug"
+            "tungstenite::handshake::client=warn"
         );
     }
 }
