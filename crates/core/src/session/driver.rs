@@ -1,5 +1,6 @@
 //! The session's background task: the proactive refresh timer, scheduled retries, and the
-//! 5 s tick that notices a sleeping machine (wall time jumped, monotonic time did not).
+//! 5 s tick that notices a sleeping machine (wall time jumped, monotonic time did not) and
+//! saves a refresh token the keychain refused earlier.
 
 use super::{Cause, Inner, SessionState};
 use crate::session::timing;
@@ -45,6 +46,8 @@ async fn run(inner: Arc<Inner>) {
                 inner.on_wake(jump).await;
                 continue;
             }
+            // A rotated token the keychain refused earlier: try to save it again.
+            inner.retry_persist().await;
         }
         if deadline.is_some_and(|d| now >= d) {
             let _ = inner.refresh_shared(Cause::Timer).await;

@@ -4,6 +4,7 @@
 
 mod driver;
 mod lock;
+mod persist;
 mod refresh;
 mod state;
 pub mod timing;
@@ -158,10 +159,11 @@ struct Data {
     /// When the current token was requested (an upper bound on its issue time).
     last_refresh_at: Option<Instant>,
     /// The refresh token we last presented or received: a different one in the store means
-    /// another process rotated it.
+    /// another process rotated it. Presented itself when the store cannot be read or has
+    /// lost its entry.
     last_used_refresh: Option<Secret>,
     /// A rotated refresh token the store refused to take: kept here, written again before
-    /// the next refresh.
+    /// the next refresh and on the driver's 5 s tick until the store takes it.
     unsaved_refresh: Option<Secret>,
     retry_attempt: u32,
     /// The last refresh got no answer (timeout, broken connection): the server may have

@@ -1,13 +1,13 @@
 //! One refresh attempt under both locks: read the refresh token from the store inside the
-//! cross-process lock, POST /auth/refresh, store the rotated token, then publish the new
-//! access token. Failures become states: 401 → `NeedsLogin`, anything passing → retry.
+//! cross-process lock (the one held in memory when the store cannot be read or lost its
+//! entry, see `persist.rs`), POST /auth/refresh, store the rotated token, then publish the
+//! new access token. Failures become states: 401 → `NeedsLogin`, anything passing → retry.
 
 use super::{Cause, Inner, RefreshLock, SessionState, LOCK_WAIT};
 use crate::api::ApiError;
 use crate::auth::{AccessToken, AuthError};
 use crate::jwt;
 use crate::keychain::AccountKey;
-use crate::secret::Secret;
 use crate::session::state::{RefreshOutcome, RefreshReport};
 use crate::session::timing;
 use crate::timeline::{Entry, Scope};
@@ -17,7 +17,7 @@ use crate::timeline::{Entry, Scope};
 pub(crate) const LOST_ROTATION: &str = "Invalid refresh token: the previous refresh response was lost (no answer reached us, but the server had already rotated the token), so this session cannot continue; sign in again";
 
 /// A refresh failure before or during the request.
-enum Failure {
+pub(super) enum Failure {
     Rejected(String),
     Api(ApiError),
     Store(String),
@@ -119,10 +119,12 @@ impl Inner {
         let lock = RefreshLock::acquire(&self.lock_path, LOCK_WAIT)
             .await
             .map_err(Failure::Lock)?;
-        let presented = self.current_refresh_token(key).await?;
+        let (presented, source) = self.current_refresh_token(key).await?;
         let grant = match self.api.refresh(&presented).await {
             Ok(grant) => grant,
-            Err(ApiError::Unauthorized { detail }) => return Err(Failure::Rejected(detail)),
+            Err(ApiError::Unauthorized { detail }) => {
+                return Err(Failure::Rejected(source.explain_rejection(&detail)))
+            }
             Err(other) => {
                 self.data
                     .lock()
@@ -135,62 +137,9 @@ impl Inner {
             .map_err(|e| Failure::BadToken(e.to_string()))?;
         // Rotation order: the new refresh token reaches the store before the new access
         // token is published; if the store refuses, both stay in memory with a warning.
-        let warning = match self.vault.set(key, &grant.refresh).await {
-            Ok(()) => {
-                self.data.lock().expect("session lock").unsaved_refresh = None;
-                None
-            }
-            Err(error) => {
-                let warning = format!(
-                    "the new refresh token could not be saved ({error}); it is kept in memory, so this session will not survive a restart"
-                );
-                tracing::warn!(%warning, "rotated refresh token kept in memory only");
-                self.record_error(warning.clone());
-                self.data.lock().expect("session lock").unsaved_refresh =
-                    Some(grant.refresh.clone());
-                Some(warning)
-            }
-        };
+        let warning = self.store_rotated(key, &grant.refresh, source).await;
         drop(lock);
         Ok(self.install(grant, claims.lifetime(), requested_at, warning))
-    }
-
-    /// The token to present, read from the store inside the lock (another process may have
-    /// rotated it). A token the store refused earlier is written again first and used.
-    async fn current_refresh_token(&self, key: &AccountKey) -> Result<Secret, Failure> {
-        let (unsaved, last_used) = {
-            let data = self.data.lock().expect("session lock");
-            (data.unsaved_refresh.clone(), data.last_used_refresh.clone())
-        };
-        if let Some(unsaved) = unsaved {
-            if self.vault.set(key, &unsaved).await.is_ok() {
-                self.data.lock().expect("session lock").unsaved_refresh = None;
-            }
-            return Ok(unsaved);
-        }
-        match self.vault.get(key).await {
-            Ok(Some(stored)) => {
-                if last_used.as_ref().is_some_and(|mine| *mine != stored) {
-                    tracing::info!(
-                        "another process rotated the refresh token; using the stored one"
-                    );
-                    self.timeline.record(
-                        Scope::Session,
-                        Entry::State {
-                            state: "refreshing".into(),
-                            reason: Some("another DevHive process rotated the refresh token; using the stored one".into()),
-                        },
-                    );
-                }
-                Ok(stored)
-            }
-            Ok(None) => Err(Failure::Rejected(
-                "no refresh token is stored any more (signed out in another DevHive process?)"
-                    .into(),
-            )),
-            // Never delete or fall back to a stale copy on a failed read: retry later.
-            Err(error) => Err(Failure::Store(error.to_string())),
-        }
     }
 
     /// Records a passing failure and schedules the next try.

@@ -163,11 +163,21 @@ impl AuthApi for FakeAuth {
     }
 }
 
-/// A memory store whose writes can be made to fail.
+/// A memory store whose reads and writes can be made to fail (a locked keychain).
 #[derive(Debug, Default)]
 pub struct FlakyStore {
     pub inner: MemoryStore,
     pub fail_writes: AtomicBool,
+    pub fail_reads: AtomicBool,
+    pub deletes: AtomicU64,
+}
+
+impl FlakyStore {
+    /// Locks (reads and writes fail) or unlocks the store.
+    pub fn set_locked(&self, locked: bool) {
+        self.fail_reads.store(locked, Ordering::SeqCst);
+        self.fail_writes.store(locked, Ordering::SeqCst);
+    }
 }
 
 impl SecretStore for FlakyStore {
@@ -178,6 +188,11 @@ impl SecretStore for FlakyStore {
         false
     }
     fn get(&self, key: &AccountKey) -> Result<Option<Secret>, StoreError> {
+        if self.fail_reads.load(Ordering::SeqCst) {
+            return Err(StoreError::Locked {
+                detail: "no result found".into(),
+            });
+        }
         self.inner.get(key)
     }
     fn set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError> {
@@ -189,6 +204,7 @@ impl SecretStore for FlakyStore {
         self.inner.set(key, value)
     }
     fn delete(&self, key: &AccountKey) -> Result<(), StoreError> {
+        self.deletes.fetch_add(1, Ordering::SeqCst);
         self.inner.delete(key)
     }
 }

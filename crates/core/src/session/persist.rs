@@ -1,0 +1,213 @@
+//! Keeping the refresh token when the keychain misbehaves (issue 8): which token to present
+//! when the store cannot be read or lost its entry, the plain warning while a rotated token
+//! lives only in memory, and writing it again on later refreshes and on the driver's 5 s
+//! tick until the store takes it. A failed read never deletes anything.
+
+use super::refresh::Failure;
+use super::{Inner, RefreshLock};
+use crate::keychain::{AccountKey, StoreError};
+use crate::secret::Secret;
+use crate::timeline::{Entry, Scope};
+use std::time::Duration;
+
+/// How long the 5 s tick waits for another process's refresh lock before trying next time.
+const PERSIST_LOCK_WAIT: Duration = Duration::from_secs(1);
+
+/// Where the refresh token presented came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Source {
+    /// Read from the store inside the lock (possibly rotated by another process).
+    Store,
+    /// Ours, rotated earlier but refused by the store: newer than what the store holds.
+    Unsaved,
+    /// The store has no entry any more (deleted by another program, or a sign-out in
+    /// another process, which the server's answer will tell).
+    Missing,
+    /// The store could not be read (locked, gone, no answer).
+    Unreadable,
+}
+
+impl Source {
+    /// The server's 401 reason with what we know about the token we presented.
+    pub(super) fn explain_rejection(self, detail: &str) -> String {
+        match self {
+            Self::Store | Self::Unsaved => detail.to_owned(),
+            Self::Missing => format!(
+                "{detail}: the keychain entry was gone and the server no longer accepts the token kept in memory (signed out in another DevHive process?)"
+            ),
+            Self::Unreadable => format!(
+                "{detail}: the keychain could not be read and the server no longer accepts the token kept in memory (another DevHive process may have rotated it)"
+            ),
+        }
+    }
+}
+
+/// The warning shown while the newest refresh token is only in memory.
+pub(super) fn unsaved_warning(error: &StoreError) -> String {
+    let until = match error {
+        StoreError::Locked { .. } | StoreError::TimedOut { .. } => {
+            "keychain locked: the new refresh token could not be saved, so the session is kept in memory until the keychain is unlocked"
+        }
+        StoreError::NoKeychain { .. } => {
+            "keychain unavailable: the new refresh token could not be saved, so the session is kept in memory until the keychain is back"
+        }
+        StoreError::Backend { .. } => {
+            "keychain error: the new refresh token could not be saved, so the session is kept in memory until the keychain takes it"
+        }
+    };
+    format!("{until} (until then it would not survive a restart)")
+}
+
+impl Inner {
+    /// The token to present, chosen inside the cross-process lock. A token the store refused
+    /// earlier is written again first and used. Otherwise the store is read (another process
+    /// may have rotated the token); when it cannot be read or has no entry, the token held in
+    /// memory is used, so a keychain problem never stops refreshes by itself.
+    pub(super) async fn current_refresh_token(
+        &self,
+        key: &AccountKey,
+    ) -> Result<(Secret, Source), Failure> {
+        let (unsaved, in_memory) = {
+            let data = self.data.lock().expect("session lock");
+            (data.unsaved_refresh.clone(), data.last_used_refresh.clone())
+        };
+        if let Some(unsaved) = unsaved {
+            if self.vault.set(key, &unsaved).await.is_ok() {
+                self.saved_again(&unsaved);
+            }
+            return Ok((unsaved, Source::Unsaved));
+        }
+        match self.vault.get(key).await {
+            Ok(Some(stored)) => {
+                if in_memory.as_ref().is_some_and(|mine| *mine != stored) {
+                    tracing::info!(
+                        "another process rotated the refresh token; using the stored one"
+                    );
+                    self.timeline.record(
+                        Scope::Session,
+                        Entry::State {
+                            state: "refreshing".into(),
+                            reason: Some("another DevHive process rotated the refresh token; using the stored one".into()),
+                        },
+                    );
+                }
+                Ok((stored, Source::Store))
+            }
+            Ok(None) => match in_memory {
+                Some(mine) => {
+                    tracing::warn!(
+                        "the keychain entry is missing; refreshing with the token kept in memory"
+                    );
+                    self.record_error(
+                        "the keychain entry of the refresh token is missing (deleted by another program?); refreshing with the token kept in memory and writing it back"
+                            .into(),
+                    );
+                    Ok((mine, Source::Missing))
+                }
+                None => Err(Failure::Rejected(
+                    "no refresh token is stored any more (signed out in another DevHive process?)"
+                        .into(),
+                )),
+            },
+            Err(error) => match in_memory {
+                Some(mine) => {
+                    tracing::warn!(%error, "keychain unreadable; refreshing with the token kept in memory");
+                    if self.status.borrow().warning.is_none() {
+                        self.record_error(format!(
+                            "{error}; refreshing with the token kept in memory"
+                        ));
+                    }
+                    Ok((mine, Source::Unreadable))
+                }
+                // Never delete anything on a failed read: retry later.
+                None => Err(Failure::Store(error.to_string())),
+            },
+        }
+    }
+
+    /// Stores a rotated refresh token (before its access token is published). On failure
+    /// it stays in memory and the returned warning is published with the new access token.
+    pub(super) async fn store_rotated(
+        &self,
+        key: &AccountKey,
+        token: &Secret,
+        source: Source,
+    ) -> Option<String> {
+        match self.vault.set(key, token).await {
+            Ok(()) => {
+                self.saved_again(token);
+                if source == Source::Missing {
+                    // The program that deleted the entry may have taken the last-user record.
+                    let user = self.data.lock().expect("session lock").user.clone();
+                    if let Some(user) = user {
+                        let _ = self.vault.set_last_user(&self.host, &user).await;
+                    }
+                    self.record_note("the refresh token is in the keychain again");
+                }
+                None
+            }
+            Err(error) => {
+                let warning = unsaved_warning(&error);
+                tracing::warn!(%error, "rotated refresh token kept in memory only");
+                if self.status.borrow().warning.as_deref() != Some(warning.as_str()) {
+                    self.record_error(format!("{warning}: {error}"));
+                }
+                self.data.lock().expect("session lock").unsaved_refresh = Some(token.clone());
+                Some(warning)
+            }
+        }
+    }
+
+    /// The driver's 5 s tick: writes a token the store refused earlier, unless a refresh is
+    /// in flight (it writes the token itself) or another process holds the refresh lock.
+    pub(super) async fn retry_persist(&self) {
+        let pending = {
+            let data = self.data.lock().expect("session lock");
+            data.unsaved_refresh.clone().zip(data.user.clone())
+        };
+        let Some((token, user)) = pending else {
+            return;
+        };
+        let Ok(_flight) = self.flight.try_lock() else {
+            return;
+        };
+        let Ok(lock) = RefreshLock::acquire(&self.lock_path, PERSIST_LOCK_WAIT).await else {
+            return;
+        };
+        let key = AccountKey::refresh_token(&self.host, &user.id);
+        match self.vault.set(&key, &token).await {
+            Ok(()) => self.saved_again(&token),
+            Err(error) => tracing::debug!(%error, "keychain still refuses the refresh token"),
+        }
+        drop(lock);
+    }
+
+    /// A timeline entry about the store that changes nothing about the session's state.
+    fn record_note(&self, note: &str) {
+        let state = self.status.borrow().state.name().to_owned();
+        self.timeline.record(
+            Scope::Session,
+            Entry::State {
+                state,
+                reason: Some(note.to_owned()),
+            },
+        );
+    }
+
+    /// The store took `token`: forget the pending copy and clear the warning, saying so.
+    fn saved_again(&self, token: &Secret) {
+        {
+            let mut data = self.data.lock().expect("session lock");
+            if data.unsaved_refresh.as_ref() == Some(token) {
+                data.unsaved_refresh = None;
+            }
+        }
+        if self.status.borrow().warning.is_some() {
+            tracing::info!("the keychain took the refresh token again");
+            self.record_note(
+                "keychain available again: the refresh token is saved, the session survives a restart",
+            );
+            self.update_status(|s| s.warning = None);
+        }
+    }
+}
