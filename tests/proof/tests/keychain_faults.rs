@@ -1,14 +1,20 @@
 //! Keychain faults against the real Secret Service (run under `scripts/with-session`): the
-//! keychain locked mid-session and the Secret Service restarted. The session must never turn
-//! `NeedsLogin` over a keychain problem, must say plainly what is wrong, and must hold the
-//! newest refresh token in the keychain again once the store is back. Without a Secret
-//! Service these tests print a note and pass, unless `DEVHIVE_REQUIRE_KEYCHAIN=1`.
+//! keychain locked mid-session, the Secret Service restarted, the entry deleted by another
+//! program. The session must never turn `NeedsLogin` over a keychain problem, must keep
+//! refreshing from memory, must say plainly what is wrong, and must hold the newest refresh
+//! token in the keychain again once the store is back; a sign-out in another process still
+//! ends it (the server revoked the token). Without a Secret Service these tests print a note
+//! and pass, unless `DEVHIVE_REQUIRE_KEYCHAIN=1`.
 
 mod keychain_rig;
 
 use devhive_core::keychain::{KeyringStore, SecretStore};
+use devhive_core::realtime::FeedConfig;
+use devhive_core::session::SessionState;
+use devhive_proof::client::{fly_profile, Client};
 use devhive_proof::keyring_ctl;
 use keychain_rig::{Rig, SERIAL};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::sleep;
 
@@ -82,4 +88,92 @@ async fn a_restarted_secret_service_does_not_end_the_session_and_gets_the_newest
         "after the restart the session is valid and the keychain holds the newest refresh token"
     );
     assert!(!rig.ever_needed_login(), "still never NeedsLogin");
+}
+
+/// While the keychain is locked the session keeps refreshing with the token it holds in
+/// memory, so the feed outlives the access token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_keychain_does_not_stop_refreshes_from_memory() {
+    let _serial = SERIAL.lock().await;
+    if !keyring_ctl::available_or_skip("locked keychain").await {
+        return;
+    }
+    let rig = Rig::start().await;
+    let before = rig.client.tokens.grants();
+    keyring_ctl::lock_login_collection();
+    sleep(Duration::from_secs(8)).await;
+    let after = rig.client.tokens.grants();
+    let _ = keyring_ctl::kill_daemon().await;
+    let _ = keyring_ctl::start_daemon_unlocked().await;
+    assert!(
+        after > before,
+        "a 3 s token is refreshed during 8 s of locked keychain ({before} → {after} grants)"
+    );
+    assert!(!rig.ever_needed_login(), "never NeedsLogin");
+}
+
+/// An entry deleted by another program (`secret-tool clear`, a keychain cleaner): the next
+/// refresh uses the token held in memory and writes the rotated one back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_deleted_by_another_program_keeps_the_session_and_is_written_back() {
+    let _serial = SERIAL.lock().await;
+    if !keyring_ctl::available_or_skip("entry deleted").await {
+        return;
+    }
+    let rig = Rig::start().await;
+    assert!(
+        keyring_ctl::clear_entry(&rig.service, rig.account.as_str()),
+        "secret-tool cleared the entry"
+    );
+    sleep(Duration::from_secs(5)).await;
+    assert!(
+        !rig.ever_needed_login(),
+        "a deleted entry does not end a session whose refresh token is still valid"
+    );
+    assert!(
+        rig.repersisted_within(Duration::from_secs(10)).await,
+        "the newest refresh token is written back"
+    );
+}
+
+/// A sign-out in another DevHive process deletes the entry and revokes the token on the
+/// server: the token held in memory is refused once, the session ends, nothing loops and
+/// nothing is written back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_out_in_another_process_ends_the_session_once() {
+    let _serial = SERIAL.lock().await;
+    if !keyring_ctl::available_or_skip("sign-out elsewhere").await {
+        return;
+    }
+    let rig = Rig::start().await;
+    let other = Client::new(
+        fly_profile(&rig._running.base_url()),
+        Arc::new(KeyringStore::with_service(rig.service.clone())),
+        rig._dirs.sub("data").expect("data"),
+        FeedConfig::default(),
+    );
+    other
+        .session
+        .logout()
+        .await
+        .expect("the other process signs out");
+    assert!(rig.stored().is_none(), "the entry is gone");
+    // The 3 s token's next refresh presents the revoked token.
+    sleep(Duration::from_secs(5)).await;
+    let status = rig.client.session.status();
+    let SessionState::NeedsLogin { reason } = &status.state else {
+        panic!("expected NeedsLogin, got {:?}", status.state);
+    };
+    assert!(
+        reason.contains("signed out in another DevHive process"),
+        "{reason}"
+    );
+    let grants = rig.client.tokens.grants();
+    sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        rig.client.tokens.grants(),
+        grants,
+        "no refresh after the 401"
+    );
+    assert!(rig.stored().is_none(), "nothing is written back");
 }

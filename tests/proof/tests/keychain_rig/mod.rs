@@ -1,6 +1,6 @@
-//! The keychain rig shared by keychain_faults.rs and known_bugs.rs: a sandbox with a 3 s
-//! token, a client whose session keeps its refresh token in the real Secret Service under a
-//! unique service name, and the history of every published session status.
+//! The keychain rig of keychain_faults.rs: a sandbox with a 3 s token, a client whose session
+//! keeps its refresh token in the real Secret Service under a unique service name, and the
+//! history of every published session status.
 
 #![allow(dead_code, unreachable_pub)]
 
