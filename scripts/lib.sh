@@ -41,7 +41,7 @@ APP_PACKAGES=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev)
 # Extra packages for the test suites: a virtual display, a D-Bus session with a real Secret
 # Service, a WebDriver for the WebView, Chromium for UI tests, a notification daemon, tmux.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus-daemon gnome-keyring libsecret-tools
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus-daemon dbus-bin gnome-keyring libsecret-tools
   keyutils imagemagick chromium dunst libnotify-bin tmux procps)
 
 # npm ci in ui/ when node_modules is missing or older than the lock file.
