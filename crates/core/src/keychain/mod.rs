@@ -11,6 +11,7 @@ pub use memory::MemoryStore;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -164,6 +165,18 @@ pub trait SecretStore: Send + Sync + fmt::Debug + 'static {
 pub struct Vault {
     store: Arc<dyn SecretStore>,
     timeout: Duration,
+    /// Store calls whose blocking thread has not returned yet (one past its timeout may wait
+    /// on an unlock prompt for as long as the prompt stays open).
+    running: Arc<AtomicUsize>,
+}
+
+/// Counts a blocking store call as running until it returns (or panics).
+struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Vault {
@@ -172,7 +185,15 @@ impl Vault {
         Self {
             store,
             timeout: STORE_TIMEOUT,
+            running: Arc::default(),
         }
+    }
+
+    /// True while an earlier store call has not returned, e.g. one that timed out waiting on
+    /// the keychain's unlock prompt. Callers that can wait skip new calls meanwhile, so
+    /// prompts and blocked threads do not pile up.
+    pub fn is_waiting(&self) -> bool {
+        self.running.load(Ordering::SeqCst) > 0
     }
 
     /// The store's label.
@@ -191,7 +212,12 @@ impl Vault {
         F: FnOnce(&dyn SecretStore) -> Result<T, StoreError> + Send + 'static,
     {
         let store = Arc::clone(&self.store);
-        let task = tokio::task::spawn_blocking(move || call(store.as_ref()));
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let running = Running(Arc::clone(&self.running));
+        let task = tokio::task::spawn_blocking(move || {
+            let _running = running;
+            call(store.as_ref())
+        });
         match tokio::time::timeout(self.timeout, task).await {
             Ok(Ok(result)) => result,
             Ok(Err(join)) => Err(StoreError::Backend {
@@ -286,6 +312,46 @@ mod tests {
             detail: "no result found".into(),
         };
         assert!(matches!(Probe::from_error(&locked), Probe::Locked { .. }));
+    }
+
+    /// A store whose reads block until released (a keychain waiting on an unlock prompt).
+    #[derive(Debug)]
+    struct PromptingStore(std::sync::Mutex<std::sync::mpsc::Receiver<()>>);
+
+    impl SecretStore for PromptingStore {
+        fn label(&self) -> String {
+            "prompting (test)".into()
+        }
+        fn is_persistent(&self) -> bool {
+            true
+        }
+        fn get(&self, _key: &AccountKey) -> Result<Option<Secret>, StoreError> {
+            let _ = self.0.lock().expect("receiver").recv();
+            Ok(None)
+        }
+        fn set(&self, _key: &AccountKey, _value: &Secret) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn delete(&self, _key: &AccountKey) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_past_its_timeout_counts_as_waiting_until_it_returns() {
+        let (release, wait) = std::sync::mpsc::channel();
+        let vault = Vault::new(Arc::new(PromptingStore(std::sync::Mutex::new(wait))));
+        let key = AccountKey::refresh_token("h", "u");
+        assert!(!vault.is_waiting());
+        let err = vault.get(&key).await.unwrap_err();
+        assert!(matches!(err, StoreError::TimedOut { .. }), "{err:?}");
+        assert!(vault.clone().is_waiting(), "the blocked call still runs");
+        release.send(()).unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while vault.is_waiting() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(!vault.is_waiting(), "done once the call returned");
     }
 
     #[tokio::test]

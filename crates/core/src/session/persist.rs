@@ -5,7 +5,7 @@
 
 use super::refresh::Failure;
 use super::{Inner, RefreshLock};
-use crate::keychain::{AccountKey, StoreError};
+use crate::keychain::{AccountKey, StoreError, STORE_TIMEOUT};
 use crate::secret::Secret;
 use crate::timeline::{Entry, Scope};
 use std::time::Duration;
@@ -42,6 +42,13 @@ impl Source {
     }
 }
 
+/// The error for a store whose earlier call has not returned yet.
+fn still_waiting() -> StoreError {
+    StoreError::TimedOut {
+        after: STORE_TIMEOUT,
+    }
+}
+
 /// The warning shown while the newest refresh token is only in memory.
 pub(super) fn unsaved_warning(error: &StoreError) -> String {
     let until = match error {
@@ -72,12 +79,12 @@ impl Inner {
             (data.unsaved_refresh.clone(), data.last_used_refresh.clone())
         };
         if let Some(unsaved) = unsaved {
-            if self.vault.set(key, &unsaved).await.is_ok() {
+            if self.store_set(key, &unsaved).await.is_ok() {
                 self.saved_again(&unsaved);
             }
             return Ok((unsaved, Source::Unsaved));
         }
-        match self.vault.get(key).await {
+        match self.store_get(key).await {
             Ok(Some(stored)) => {
                 if in_memory.as_ref().is_some_and(|mine| *mine != stored) {
                     tracing::info!(
@@ -133,7 +140,7 @@ impl Inner {
         token: &Secret,
         source: Source,
     ) -> Option<String> {
-        match self.vault.set(key, token).await {
+        match self.store_set(key, token).await {
             Ok(()) => {
                 self.saved_again(token);
                 if source == Source::Missing {
@@ -171,6 +178,9 @@ impl Inner {
         let Ok(_flight) = self.flight.try_lock() else {
             return;
         };
+        if self.vault.is_waiting() {
+            return;
+        }
         let Ok(lock) = RefreshLock::acquire(&self.lock_path, PERSIST_LOCK_WAIT).await else {
             return;
         };
@@ -180,6 +190,23 @@ impl Inner {
             Err(error) => tracing::debug!(%error, "keychain still refuses the refresh token"),
         }
         drop(lock);
+    }
+
+    /// Reads the store, unless an earlier call still waits (on an unlock prompt, say): then
+    /// the store counts as not answering, and no second prompt is opened.
+    async fn store_get(&self, key: &AccountKey) -> Result<Option<Secret>, StoreError> {
+        if self.vault.is_waiting() {
+            return Err(still_waiting());
+        }
+        self.vault.get(key).await
+    }
+
+    /// Writes the store, unless an earlier call still waits (see [`Inner::store_get`]).
+    async fn store_set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError> {
+        if self.vault.is_waiting() {
+            return Err(still_waiting());
+        }
+        self.vault.set(key, value).await
     }
 
     /// A timeline entry about the store that changes nothing about the session's state.
