@@ -60,17 +60,18 @@ async fn proactive_timer_refreshes_two_minutes_before_expiry_with_jitter() {
     let (session, api, _, _) = signed_in(MIN15).await;
     let issued = Instant::now();
     assert!(matches!(state(&session), SessionState::Valid { .. }));
-    tokio::time::sleep(MIN15 - Duration::from_secs(131)).await;
-    assert_eq!(api.refreshes(), 0, "nothing before expiry − 130 s");
+    // Planned expiry is `exp − iat − 1 s` (whole-second claims, backend-contract §9.7).
+    tokio::time::sleep(MIN15 - Duration::from_secs(132)).await;
+    assert_eq!(api.refreshes(), 0, "nothing before expiry − 1 s − 130 s");
     tokio::time::sleep(Duration::from_secs(12)).await;
     assert_eq!(
         api.refreshes(),
         1,
-        "refreshed between expiry − 130 s and expiry − 120 s"
+        "refreshed between expiry − 1 s − 130 s and expiry − 1 s − 120 s"
     );
     let at = api.refresh_times.lock().unwrap()[0] - issued;
     assert!(
-        at >= MIN15 - Duration::from_secs(130) && at <= MIN15 - Duration::from_secs(120),
+        at >= MIN15 - Duration::from_secs(131) && at <= MIN15 - Duration::from_secs(121),
         "refresh at {at:?}"
     );
 }
@@ -80,9 +81,10 @@ async fn a_three_second_token_refreshes_steadily_and_never_loops() {
     let (session, api, _, _) = signed_in(Duration::from_secs(3)).await;
     tokio::time::sleep(Duration::from_secs(30)).await;
     let times = api.refresh_times.lock().unwrap().clone();
+    // Planned expiry 2 s (3 s less the whole-second slack), refreshed 0.75–0.9 s before it.
     assert!(
-        (12..=15).contains(&times.len()),
-        "about one refresh per 2.1–2.25 s over 30 s, got {}",
+        (22..=28).contains(&times.len()),
+        "about one refresh per 1.1–1.25 s over 30 s, got {}",
         times.len()
     );
     for pair in times.windows(2) {

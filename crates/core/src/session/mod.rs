@@ -27,6 +27,9 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch, Notify};
 use tokio::time::Instant;
 
+/// The most a whole-second `iat`/`exp` pair overstates a token's life.
+const TRUNCATION_SLACK: Duration = Duration::from_secs(1);
+
 /// The platform's data dir for DevHive (shared by the desktop app and the CLI, so both take
 /// the same refresh lock), e.g. `~/.local/share/devhive-desktop` on Linux.
 pub fn default_data_dir() -> Option<PathBuf> {
@@ -546,7 +549,9 @@ impl Inner {
         requested_at: Instant,
         warning: Option<String>,
     ) -> AccessToken {
-        let expires_at = requested_at + lifetime;
+        // `iat` and `exp` are truncated to whole seconds (backend-contract §9.7), so the token
+        // may live up to 1 s less than `exp − iat`: plan with that second removed.
+        let expires_at = requested_at + lifetime.saturating_sub(TRUNCATION_SLACK.min(lifetime / 2));
         let now_wall = self.clock.wall();
         let remaining = expires_at.saturating_duration_since(self.clock.now());
         let skew_secs = grant
