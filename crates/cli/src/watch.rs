@@ -88,9 +88,13 @@ pub async fn run(globals: &Globals, args: WatchArgs) -> Exit {
     let mut last_state = status.borrow().state.clone();
     printer.token(&status.borrow(), false);
     feed.watch(&projects);
+    // One Ctrl-C listener for the whole run: a listener made anew on every turn of the loop
+    // misses a SIGINT that arrives while the loop body runs (e.g. blocked writing output).
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     let outcome = loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break Exit::Ok,
+            _ = &mut interrupted => break Exit::Ok,
             changed = status.changed() => {
                 if changed.is_err() {
                     continue;
