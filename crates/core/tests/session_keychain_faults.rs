@@ -108,8 +108,9 @@ async fn a_locked_keychain_keeps_refreshing_from_memory_warns_and_saves_once_unl
     );
 
     store.set_locked(false);
-    // The driver's 5 s tick saves the token without waiting for the next refresh.
-    sleep(Duration::from_secs(6)).await;
+    // The driver's tick saves the token without waiting for the next refresh (at 126 s or
+    // later); its re-save attempts back off to one every 30 s while the keychain refuses.
+    sleep(Duration::from_secs(16)).await;
     assert_eq!(api.refreshes(), 2, "saved by the tick, not by a refresh");
     assert_eq!(
         stored(&store, &api),
@@ -125,6 +126,34 @@ async fn a_locked_keychain_keeps_refreshing_from_memory_warns_and_saves_once_unl
         "never NeedsLogin, never retrying: {:#?}",
         states(&session)
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn re_saves_into_a_locked_keychain_back_off_so_unlock_prompts_do_not_pile_up() {
+    let (session, api, store) = signed_in(Duration::from_secs(900)).await;
+    store.set_locked(true);
+    // The first proactive refresh (2 min and up to 10 s before expiry) cannot save its
+    // rotated token.
+    sleep(Duration::from_secs(800)).await;
+    assert_eq!(api.refreshes(), 1);
+    assert!(session.status().warning.is_some(), "the user is told");
+    let before = store.writes.load(Ordering::SeqCst);
+    sleep(Duration::from_secs(600)).await;
+    let attempts = store.writes.load(Ordering::SeqCst) - before;
+    // Every 5 s would be 120 prompts in 10 minutes; 5, 10, 20 then 30 s apart is about 20.
+    assert!(
+        (15..=25).contains(&attempts),
+        "{attempts} write attempts in 10 minutes of locked keychain"
+    );
+    store.set_locked(false);
+    sleep(Duration::from_secs(31)).await;
+    assert_eq!(
+        stored(&store, &api),
+        Some(issued(1)),
+        "saved within 30 s of the unlock"
+    );
+    assert_eq!(session.status().warning, None);
+    assert_eq!(api.refreshes(), 1, "saved by the tick, not by a refresh");
 }
 
 #[tokio::test(start_paused = true)]

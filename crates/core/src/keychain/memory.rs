@@ -20,6 +20,9 @@ impl MemoryStore {
 }
 
 impl SecretStore for MemoryStore {
+    fn may_block(&self) -> bool {
+        false
+    }
     fn label(&self) -> String {
         "memory (this process only)".into()
     }

@@ -1,6 +1,6 @@
 //! Where the refresh token lives: the OS keychain (or, by explicit choice, this process's
-//! memory). Blocking stores are called through [`Vault`], which runs every call off the
-//! async runtime with a 3 s timeout. A failed read never deletes anything.
+//! memory). Blocking stores are called through [`Vault`], which runs every call on its own
+//! thread with a 3 s timeout. A failed read never deletes anything.
 
 mod keyring_store;
 mod memory;
@@ -152,6 +152,12 @@ pub trait SecretStore: Send + Sync + fmt::Debug + 'static {
     fn label(&self) -> String;
     /// False when the secret dies with this process.
     fn is_persistent(&self) -> bool;
+    /// True when a call can wait on something outside the process (a keychain daemon, an
+    /// unlock prompt): [`Vault`] then runs it on its own thread with a timeout. Stores that
+    /// answer at once (in memory) say false and are called inline.
+    fn may_block(&self) -> bool {
+        true
+    }
     /// Reads an entry; `Ok(None)` when there is none.
     fn get(&self, key: &AccountKey) -> Result<Option<Secret>, StoreError>;
     /// Writes (creates or replaces) an entry.
@@ -160,7 +166,13 @@ pub trait SecretStore: Send + Sync + fmt::Debug + 'static {
     fn delete(&self, key: &AccountKey) -> Result<(), StoreError>;
 }
 
-/// The async face of a [`SecretStore`]: each call runs in `spawn_blocking` with a 3 s limit.
+/// The async face of a [`SecretStore`]: each call to a store that may block runs on a
+/// detached thread with a 3 s limit.
+///
+/// Not `spawn_blocking`: a Secret Service call on a locked collection waits on an unlock
+/// prompt, and `dbus-secret-service` waits for the prompt's answer without a deadline (for
+/// ever when the daemon dies meanwhile). A tokio runtime waits for its blocking pool when it
+/// shuts down, so one such call would hang the CLI's exit; a detached thread does not.
 #[derive(Debug, Clone)]
 pub struct Vault {
     store: Arc<dyn SecretStore>,
@@ -211,17 +223,29 @@ impl Vault {
         T: Send + 'static,
         F: FnOnce(&dyn SecretStore) -> Result<T, StoreError> + Send + 'static,
     {
+        if !self.store.may_block() {
+            return call(self.store.as_ref());
+        }
         let store = Arc::clone(&self.store);
         self.running.fetch_add(1, Ordering::SeqCst);
         let running = Running(Arc::clone(&self.running));
-        let task = tokio::task::spawn_blocking(move || {
-            let _running = running;
-            call(store.as_ref())
-        });
-        match tokio::time::timeout(self.timeout, task).await {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let spawned = std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                let _running = running;
+                // The caller may have timed out and gone; the answer is then dropped.
+                let _ = done.send(call(store.as_ref()));
+            });
+        if let Err(error) = spawned {
+            return Err(StoreError::Backend {
+                detail: format!("could not start a keychain thread: {error}"),
+            });
+        }
+        match tokio::time::timeout(self.timeout, answer).await {
             Ok(Ok(result)) => result,
-            Ok(Err(join)) => Err(StoreError::Backend {
-                detail: format!("keychain call failed: {join}"),
+            Ok(Err(_)) => Err(StoreError::Backend {
+                detail: "the keychain call panicked".into(),
             }),
             Err(_) => Err(StoreError::TimedOut {
                 after: self.timeout,
@@ -352,6 +376,28 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         assert!(!vault.is_waiting(), "done once the call returned");
+    }
+
+    #[test]
+    fn a_call_that_never_returns_does_not_hold_up_the_runtime_shutdown() {
+        let (_never_released, wait) = std::sync::mpsc::channel::<()>();
+        let vault = Vault::new(Arc::new(PromptingStore(std::sync::Mutex::new(wait))));
+        let (shut, shut_down) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("runtime");
+            let err = runtime
+                .block_on(vault.get(&AccountKey::refresh_token("h", "u")))
+                .unwrap_err();
+            drop(runtime);
+            let _ = shut.send(err);
+        });
+        let err = shut_down
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the runtime shut down while the keychain call still waits");
+        assert!(matches!(err, StoreError::TimedOut { .. }), "{err:?}");
     }
 
     #[tokio::test]

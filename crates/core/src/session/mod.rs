@@ -168,6 +168,10 @@ struct Data {
     /// A rotated refresh token the store refused to take: kept here, written again before
     /// the next refresh and on the driver's 5 s tick until the store takes it.
     unsaved_refresh: Option<Secret>,
+    /// When the driver's tick may next try to write `unsaved_refresh`, and the wait after a
+    /// refusal (doubling from 5 s to 30 s: on a desktop each try on a locked keychain opens
+    /// an unlock prompt, and a dismissed prompt must not come back every 5 s).
+    persist_retry: Option<(Instant, Duration)>,
     retry_attempt: u32,
     /// The last refresh got no answer (timeout, broken connection): the server may have
     /// rotated the token without us seeing the new one.

@@ -43,6 +43,19 @@ impl Source {
 }
 
 /// The error for a store whose earlier call has not returned yet.
+/// The first and the longest wait between re-save attempts of a refused refresh token.
+const PERSIST_RETRY_FIRST: Duration = Duration::from_secs(5);
+const PERSIST_RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// The wait after a refused re-save, given the previous one: 5 s, 10 s, 20 s, then 30 s.
+/// Each try on a locked desktop keychain opens an unlock prompt: a dismissed one must not
+/// come back every 5 s, and an unlocked keychain should get the token within half a minute.
+fn next_persist_wait(previous: Option<Duration>) -> Duration {
+    previous.map_or(PERSIST_RETRY_FIRST, |wait| {
+        (wait * 2).min(PERSIST_RETRY_MAX)
+    })
+}
+
 fn still_waiting() -> StoreError {
     StoreError::TimedOut {
         after: STORE_TIMEOUT,
@@ -175,6 +188,11 @@ impl Inner {
         let Some((token, user)) = pending else {
             return;
         };
+        let now = self.clock.now();
+        let backoff = self.data.lock().expect("session lock").persist_retry;
+        if backoff.is_some_and(|(next_at, _)| now < next_at) {
+            return;
+        }
         let Ok(_flight) = self.flight.try_lock() else {
             return;
         };
@@ -187,7 +205,12 @@ impl Inner {
         let key = AccountKey::refresh_token(&self.host, &user.id);
         match self.vault.set(&key, &token).await {
             Ok(()) => self.saved_again(&token),
-            Err(error) => tracing::debug!(%error, "keychain still refuses the refresh token"),
+            Err(error) => {
+                let wait = next_persist_wait(backoff.map(|(_, wait)| wait));
+                tracing::debug!(%error, retry_in_s = wait.as_secs(), "keychain still refuses the refresh token");
+                self.data.lock().expect("session lock").persist_retry =
+                    Some((self.clock.now() + wait, wait));
+            }
         }
         drop(lock);
     }
@@ -227,6 +250,7 @@ impl Inner {
             let mut data = self.data.lock().expect("session lock");
             if data.unsaved_refresh.as_ref() == Some(token) {
                 data.unsaved_refresh = None;
+                data.persist_retry = None;
             }
         }
         if self.status.borrow().warning.is_some() {

@@ -170,6 +170,8 @@ pub struct FlakyStore {
     pub fail_writes: AtomicBool,
     pub fail_reads: AtomicBool,
     pub deletes: AtomicU64,
+    /// Every write attempt, refused or not (each one an unlock prompt on a locked desktop).
+    pub writes: AtomicU64,
 }
 
 impl FlakyStore {
@@ -181,6 +183,9 @@ impl FlakyStore {
 }
 
 impl SecretStore for FlakyStore {
+    fn may_block(&self) -> bool {
+        false
+    }
     fn label(&self) -> String {
         "flaky memory (test)".into()
     }
@@ -196,6 +201,7 @@ impl SecretStore for FlakyStore {
         self.inner.get(key)
     }
     fn set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
         if self.fail_writes.load(Ordering::SeqCst) {
             return Err(StoreError::Locked {
                 detail: "Cannot create an item in a locked collection".into(),
