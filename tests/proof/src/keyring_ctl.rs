@@ -1,25 +1,52 @@
 //! Controls the test session's Secret Service (gnome-keyring under `scripts/with-session`)
-//! from outside, as another program or the desktop would: lock the login collection, delete
-//! an entry, kill the daemon (by the pid D-Bus reports for `org.freedesktop.secrets`) and
-//! start it again unlocked.
+//! from outside, as another program or the desktop would: lock and unlock the login
+//! collection over D-Bus, delete an entry, kill the daemon (by the pid D-Bus reports for
+//! `org.freedesktop.secrets`) and start it again unlocked.
 
+use dbus::arg::{RefArg, Variant};
+use dbus::blocking::stdintf::org_freedesktop_dbus::Properties;
+use dbus::blocking::Connection;
+use dbus::Path;
 use devhive_core::keychain::{KeyringStore, Probe, Vault};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+const SECRETS: &str = "org.freedesktop.secrets";
+const SERVICE_PATH: &str = "/org/freedesktop/secrets";
+const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
+const LOGIN: &str = "/org/freedesktop/secrets/collection/login";
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The login keyring's password in `scripts/with-session`.
 pub fn keyring_password() -> String {
     std::env::var("DEVHIVE_KEYRING_PASSWORD").unwrap_or_else(|_| "devhive-test".into())
 }
 
-/// True when a Secret Service answers a write/read/delete round trip. When it does not:
-/// panics if `DEVHIVE_REQUIRE_KEYCHAIN=1` (scripts/test), else prints why and returns false.
+/// True when a Secret Service answers a write/read/delete round trip. The login collection
+/// is unlocked first: every test starts from the session `scripts/with-session` sets up,
+/// whatever an earlier test did to it. When it does not work: panics if
+/// `DEVHIVE_REQUIRE_KEYCHAIN=1` (scripts/test), else prints why and returns false.
 pub async fn available_or_skip(test: &str) -> bool {
-    let probe = Vault::new(Arc::new(KeyringStore::with_service("devhive-proof-probe")))
-        .probe()
-        .await;
+    let unlocked = tokio::task::spawn_blocking(|| match is_locked() {
+        Ok(true) => unlock_login_collection(),
+        Ok(false) => Ok(()),
+        Err(e) => Err(e),
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    let probe = match unlocked {
+        Ok(()) => {
+            Vault::new(Arc::new(KeyringStore::with_service("devhive-proof-probe")))
+                .probe()
+                .await
+        }
+        Err(why) => Probe::NoKeychain {
+            detail: why,
+            remedy: "run the test under scripts/with-session",
+        },
+    };
     if probe == Probe::Works {
         return true;
     }
@@ -34,35 +61,71 @@ pub async fn available_or_skip(test: &str) -> bool {
     false
 }
 
-/// The pid of the process owning `org.freedesktop.secrets` on the session bus.
-pub fn daemon_pid() -> Option<u32> {
-    let out = Command::new("dbus-send")
-        .args([
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/",
-            "org.freedesktop.DBus.GetConnectionUnixProcessID",
-            "string:org.freedesktop.secrets",
-        ])
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .skip_while(|w| *w != "uint32")
-        .nth(1)
-        .and_then(|pid| pid.parse().ok())
+fn session_bus() -> Result<Connection, String> {
+    Connection::new_session().map_err(|e| format!("no D-Bus session bus: {e}"))
 }
 
-/// Locks the login collection (`secret-tool lock`, whose exit status is unreliable: it may
-/// crash after locking, so callers check the effect).
-pub fn lock_login_collection() {
-    let _ = Command::new("secret-tool")
-        .args(["lock", "--collection=login"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+/// The pid of the process owning `org.freedesktop.secrets` on the session bus.
+pub fn daemon_pid() -> Option<u32> {
+    let bus = session_bus().ok()?;
+    let (pid,): (u32,) = bus
+        .with_proxy("org.freedesktop.DBus", "/", CALL_TIMEOUT)
+        .method_call(
+            "org.freedesktop.DBus",
+            "GetConnectionUnixProcessID",
+            (SECRETS,),
+        )
+        .ok()?;
+    Some(pid)
+}
+
+/// Whether the login collection is locked (asking starts the daemon if none runs).
+pub fn is_locked() -> Result<bool, String> {
+    let bus = session_bus()?;
+    bus.with_proxy(SECRETS, LOGIN, CALL_TIMEOUT)
+        .get("org.freedesktop.Secret.Collection", "Locked")
+        .map_err(|e| format!("reading the login collection's Locked property: {e}"))
+}
+
+/// Locks the login collection through the Secret Service API, as a screen locker does.
+pub fn lock_login_collection() -> Result<(), String> {
+    let bus = session_bus()?;
+    let (_locked, _prompt): (Vec<Path<'static>>, Path<'static>) = bus
+        .with_proxy(SECRETS, SERVICE_PATH, CALL_TIMEOUT)
+        .method_call(SERVICE_IFACE, "Lock", (vec![Path::from(LOGIN)],))
+        .map_err(|e| format!("Secret Service Lock: {e}"))?;
+    match is_locked()? {
+        true => Ok(()),
+        false => Err("the login collection is still unlocked after Lock".into()),
+    }
+}
+
+/// Unlocks the login collection with its password and no prompt, through gnome-keyring's
+/// own interface for it (what its PAM module does at login). The password travels in a
+/// `plain` session on the private test bus.
+pub fn unlock_login_collection() -> Result<(), String> {
+    let bus = session_bus()?;
+    let service = bus.with_proxy(SECRETS, SERVICE_PATH, CALL_TIMEOUT);
+    let (_output, session): (Variant<Box<dyn RefArg>>, Path<'static>) = service
+        .method_call(SERVICE_IFACE, "OpenSession", ("plain", Variant("")))
+        .map_err(|e| format!("Secret Service OpenSession: {e}"))?;
+    let master = (
+        session,
+        Vec::<u8>::new(),
+        keyring_password().into_bytes(),
+        "text/plain",
+    );
+    service
+        .method_call::<(), _, _, _>(
+            "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+            "UnlockWithMasterPassword",
+            (Path::from(LOGIN), master),
+        )
+        .map_err(|e| format!("gnome-keyring UnlockWithMasterPassword: {e}"))?;
+    match is_locked()? {
+        false => Ok(()),
+        true => Err("the login collection is still locked after the unlock".into()),
+    }
 }
 
 /// Deletes an entry the way another program would (`secret-tool clear`).
@@ -87,7 +150,9 @@ pub async fn kill_daemon() -> Option<u32> {
 }
 
 /// Starts gnome-keyring's secrets component again, replacing any (auto-activated, locked)
-/// instance, and unlocks the login keyring with its password.
+/// instance, and makes sure the login keyring is unlocked: whichever daemon ends up owning
+/// the bus name (ours, or one D-Bus activated for a client meanwhile) is unlocked with the
+/// password over D-Bus. Polls for the effect (no signal exists); true once unlocked.
 pub async fn start_daemon_unlocked() -> bool {
     let child = Command::new("gnome-keyring-daemon")
         .args(["--replace", "--unlock", "--components=secrets"])
@@ -102,14 +167,19 @@ pub async fn start_daemon_unlocked() -> bool {
         let _ = stdin.write_all(keyring_password().as_bytes());
     }
     let _ = tokio::task::spawn_blocking(move || child.wait()).await;
-    let vault = Vault::new(Arc::new(KeyringStore::with_service("devhive-proof-probe")));
-    // Poll for the effect (no signal exists): a loaded 2-core CI machine has needed more
-    // than 5 s for a replaced daemon to come up and unlock.
-    for _ in 0..300 {
-        if vault.probe().await == Probe::Works {
+    // A loaded 2-core CI machine has needed more than 5 s for a replaced daemon to come up.
+    for _ in 0..150 {
+        let unlocked = tokio::task::spawn_blocking(|| match is_locked() {
+            Ok(false) => true,
+            Ok(true) => unlock_login_collection().is_ok(),
+            Err(_) => false,
+        })
+        .await
+        .unwrap_or(false);
+        if unlocked {
             return true;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     false
 }
