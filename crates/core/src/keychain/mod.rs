@@ -233,9 +233,12 @@ impl Vault {
         let spawned = std::thread::Builder::new()
             .name("keychain".into())
             .spawn(move || {
-                let _running = running;
+                let result = call(store.as_ref());
+                // Not running any more before the caller hears the answer: a caller that goes
+                // straight on to its next call must not find this one still counted.
+                drop(running);
                 // The caller may have timed out and gone; the answer is then dropped.
-                let _ = done.send(call(store.as_ref()));
+                let _ = done.send(result);
             });
         if let Err(error) = spawned {
             return Err(StoreError::Backend {
@@ -398,6 +401,44 @@ mod tests {
             .recv_timeout(Duration::from_secs(20))
             .expect("the runtime shut down while the keychain call still waits");
         assert!(matches!(err, StoreError::TimedOut { .. }), "{err:?}");
+    }
+
+    /// A blocking store that answers at once.
+    #[derive(Debug, Default)]
+    struct QuickBlockingStore(MemoryStore);
+
+    impl SecretStore for QuickBlockingStore {
+        fn label(&self) -> String {
+            "quick (test)".into()
+        }
+        fn is_persistent(&self) -> bool {
+            true
+        }
+        fn get(&self, key: &AccountKey) -> Result<Option<Secret>, StoreError> {
+            self.0.get(key)
+        }
+        fn set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError> {
+            self.0.set(key, value)
+        }
+        fn delete(&self, key: &AccountKey) -> Result<(), StoreError> {
+            self.0.delete(key)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_call_that_has_answered_no_longer_counts_as_waiting() {
+        let vault = Vault::new(Arc::new(QuickBlockingStore::default()));
+        let key = AccountKey::refresh_token("h", "u");
+        for n in 0..500 {
+            vault
+                .set(&key, &Secret::new(format!("t{n}")))
+                .await
+                .unwrap();
+            assert!(
+                !vault.is_waiting(),
+                "call {n}: answered, yet still counted as waiting"
+            );
+        }
     }
 
     #[tokio::test]
