@@ -2,6 +2,7 @@
 
 use crate::control::ControlClient;
 use crate::{Config, Sandbox};
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -18,6 +19,14 @@ impl Sandbox {
         let app =
             crate::http::router(self.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let activity = crate::activity::start(self);
+        // As the real backend (Go's net package sets TCP_NODELAY on every connection): with
+        // Nagle on, a frame written while the previous one is unacknowledged waits for the
+        // client's delayed ACK, up to 40 ms.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY not set");
+            }
+        });
         let result = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
