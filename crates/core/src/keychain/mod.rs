@@ -341,33 +341,48 @@ mod tests {
         assert!(matches!(Probe::from_error(&locked), Probe::Locked { .. }));
     }
 
-    /// A store whose reads block until released (a keychain waiting on an unlock prompt).
-    #[derive(Debug)]
-    struct PromptingStore(std::sync::Mutex<std::sync::mpsc::Receiver<()>>);
+    /// An OS-like store (it may block) over memory; with a gate, reads wait until the gate
+    /// is released (a keychain waiting on an unlock prompt).
+    #[derive(Debug, Default)]
+    struct OsLikeStore {
+        entries: MemoryStore,
+        gate: Option<std::sync::Mutex<std::sync::mpsc::Receiver<()>>>,
+    }
 
-    impl SecretStore for PromptingStore {
+    impl OsLikeStore {
+        fn prompting(gate: std::sync::mpsc::Receiver<()>) -> Arc<Self> {
+            Arc::new(Self {
+                gate: Some(std::sync::Mutex::new(gate)),
+                ..Self::default()
+            })
+        }
+    }
+
+    impl SecretStore for OsLikeStore {
         fn label(&self) -> String {
-            "prompting (test)".into()
+            "OS-like (test)".into()
         }
         fn is_persistent(&self) -> bool {
             true
         }
-        fn get(&self, _key: &AccountKey) -> Result<Option<Secret>, StoreError> {
-            let _ = self.0.lock().expect("receiver").recv();
-            Ok(None)
+        fn get(&self, key: &AccountKey) -> Result<Option<Secret>, StoreError> {
+            if let Some(gate) = &self.gate {
+                let _ = gate.lock().expect("gate").recv();
+            }
+            self.entries.get(key)
         }
-        fn set(&self, _key: &AccountKey, _value: &Secret) -> Result<(), StoreError> {
-            Ok(())
+        fn set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError> {
+            self.entries.set(key, value)
         }
-        fn delete(&self, _key: &AccountKey) -> Result<(), StoreError> {
-            Ok(())
+        fn delete(&self, key: &AccountKey) -> Result<(), StoreError> {
+            self.entries.delete(key)
         }
     }
 
     #[tokio::test]
     async fn a_call_past_its_timeout_counts_as_waiting_until_it_returns() {
         let (release, wait) = std::sync::mpsc::channel();
-        let vault = Vault::new(Arc::new(PromptingStore(std::sync::Mutex::new(wait))));
+        let vault = Vault::new(OsLikeStore::prompting(wait));
         let key = AccountKey::refresh_token("h", "u");
         assert!(!vault.is_waiting());
         let err = vault.get(&key).await.unwrap_err();
@@ -384,7 +399,7 @@ mod tests {
     #[test]
     fn a_call_that_never_returns_does_not_hold_up_the_runtime_shutdown() {
         let (_never_released, wait) = std::sync::mpsc::channel::<()>();
-        let vault = Vault::new(Arc::new(PromptingStore(std::sync::Mutex::new(wait))));
+        let vault = Vault::new(OsLikeStore::prompting(wait));
         let (shut, shut_down) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -403,31 +418,9 @@ mod tests {
         assert!(matches!(err, StoreError::TimedOut { .. }), "{err:?}");
     }
 
-    /// A blocking store that answers at once.
-    #[derive(Debug, Default)]
-    struct QuickBlockingStore(MemoryStore);
-
-    impl SecretStore for QuickBlockingStore {
-        fn label(&self) -> String {
-            "quick (test)".into()
-        }
-        fn is_persistent(&self) -> bool {
-            true
-        }
-        fn get(&self, key: &AccountKey) -> Result<Option<Secret>, StoreError> {
-            self.0.get(key)
-        }
-        fn set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError> {
-            self.0.set(key, value)
-        }
-        fn delete(&self, key: &AccountKey) -> Result<(), StoreError> {
-            self.0.delete(key)
-        }
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_call_that_has_answered_no_longer_counts_as_waiting() {
-        let vault = Vault::new(Arc::new(QuickBlockingStore::default()));
+        let vault = Vault::new(Arc::new(OsLikeStore::default()));
         let key = AccountKey::refresh_token("h", "u");
         for n in 0..500 {
             vault
