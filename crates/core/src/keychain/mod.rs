@@ -289,7 +289,11 @@ impl Vault {
 
     /// Checks the store with a write, read and delete of a probe entry.
     pub async fn probe(&self) -> Probe {
-        let key = AccountKey(format!("probe|{}", std::process::id()));
+        // A key of its own per probe: two probes at once (two tests, doctor beside the app)
+        // must not read or delete each other's entry.
+        static PROBES: AtomicUsize = AtomicUsize::new(0);
+        let n = PROBES.fetch_add(1, Ordering::Relaxed);
+        let key = AccountKey(format!("probe|{}|{n}", std::process::id()));
         let value = Secret::new("probe");
         let round_trip = async {
             self.set(&key, &value).await?;
@@ -431,6 +435,19 @@ mod tests {
                 !vault.is_waiting(),
                 "call {n}: answered, yet still counted as waiting"
             );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn probes_at_the_same_time_do_not_disturb_each_other() {
+        let vault = Vault::new(Arc::new(OsLikeStore::default()));
+        let mut probes = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let vault = vault.clone();
+            probes.spawn(async move { vault.probe().await });
+        }
+        while let Some(probe) = probes.join_next().await {
+            assert_eq!(probe.expect("probe task"), Probe::Works);
         }
     }
 
