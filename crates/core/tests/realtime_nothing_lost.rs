@@ -1,8 +1,8 @@
 //! Nothing is lost silently: with 3 s access tokens, random drops of every kind and an event
 //! every 100 ms, every event the sandbox emitted for a watched project is either delivered to
 //! the feed, or missed while disconnected and then covered by a `Resync` for that project
-//! before the next delivered event. Runs for 30 s (120 s with `DEVHIVE_LONG=1`) on the real
-//! `Session` with a memory secret store.
+//! before the next delivered event. Runs for the 2 minutes issue 5 asks for
+//! (`DEVHIVE_NOTHING_LOST_SECS` to change it) on the real `Session` with a memory secret store.
 
 mod support;
 
@@ -29,11 +29,11 @@ const DROP_KINDS: [DropMode; 4] = [
 ];
 
 fn run_length() -> Duration {
-    if std::env::var("DEVHIVE_LONG").is_ok_and(|v| v == "1") {
-        Duration::from_secs(120)
-    } else {
-        Duration::from_secs(30)
-    }
+    let secs = std::env::var("DEVHIVE_NOTHING_LOST_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    Duration::from_secs(secs)
 }
 
 /// What the sandbox emitted on the fly flavour for one project, oldest first: row ids.
