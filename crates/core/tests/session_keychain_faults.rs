@@ -227,3 +227,68 @@ async fn a_sign_out_in_another_process_ends_the_session_once_without_a_loop() {
     let key = AccountKey::refresh_token(HOST, &api.user_id);
     assert_eq!(store.get(&key).unwrap(), None, "nothing is written back");
 }
+
+/// A keychain write that answers after the 3 s limit (an unlock prompt answered late) still
+/// lands. Until it has, the refresh lock stays held: another process must not read the entry
+/// meanwhile, or it would present the token just rotated away and be signed out. And the
+/// process whose write was late must not later present (or write back) its spent token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_waits_for_a_late_keychain_write_instead_of_reading_the_old_token() {
+    let api = FakeAuth::new(Duration::from_secs(900));
+    let store = Arc::new(HeldWrites::default());
+    let data_dir = temp_dir("kc-late-write");
+    let (_, shared) = test_clock();
+    let first = session_with(api.clone(), store.clone(), shared.clone(), data_dir.clone());
+    first
+        .login("alice", &Secret::new("pw-alice"), false)
+        .await
+        .unwrap();
+    store.hold(true);
+    first.refresh_now().await.expect("the refresh itself works");
+    assert!(
+        first.status().warning.is_some(),
+        "the write timed out: the user is told the token is only in memory"
+    );
+
+    // Another DevHive process starts and resumes from the keychain.
+    let second = session_with(api.clone(), store.clone(), shared, data_dir);
+    let mut resumed = tokio::spawn(async move { second.resume_stored().await.map(|_| second) });
+    let early = tokio::time::timeout(Duration::from_millis(500), &mut resumed).await;
+    assert!(
+        early.is_err(),
+        "the other process waits for the lock while the write is pending: {early:?}"
+    );
+    store.hold(false);
+    let second = resumed
+        .await
+        .unwrap()
+        .expect("resumed with the token the late write stored");
+    assert!(matches!(second.status().state, SessionState::Valid { .. }));
+    assert_eq!(
+        *api.presented.lock().unwrap(),
+        vec![issued(0), issued(1)],
+        "each token presented once, the second process presenting the rotated one"
+    );
+
+    // The first process still holds the token it could not save, now spent: its next
+    // refresh takes the one the second process stored instead of presenting its own.
+    first
+        .refresh_now()
+        .await
+        .expect("the first process stays signed in");
+    assert_eq!(
+        *api.presented.lock().unwrap(),
+        vec![issued(0), issued(1), issued(2)]
+    );
+    assert_eq!(first.status().warning, None, "nothing is unsaved any more");
+    let key = AccountKey::refresh_token(HOST, &api.user_id);
+    assert_eq!(
+        store
+            .inner
+            .get(&key)
+            .unwrap()
+            .map(|s| s.expose().to_owned()),
+        Some(issued(3)),
+        "the newest token is in the keychain"
+    );
+}

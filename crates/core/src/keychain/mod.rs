@@ -14,6 +14,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// The keychain service name of every entry we write.
 pub const SERVICE: &str = "devhive-desktop";
@@ -177,17 +178,24 @@ pub trait SecretStore: Send + Sync + fmt::Debug + 'static {
 pub struct Vault {
     store: Arc<dyn SecretStore>,
     timeout: Duration,
-    /// Store calls whose blocking thread has not returned yet (one past its timeout may wait
-    /// on an unlock prompt for as long as the prompt stays open).
-    running: Arc<AtomicUsize>,
+    /// How many store calls have a thread that has not returned yet (one past its timeout
+    /// may wait on an unlock prompt for as long as the prompt stays open).
+    running: Arc<watch::Sender<usize>>,
 }
 
 /// Counts a blocking store call as running until it returns (or panics).
-struct Running(Arc<AtomicUsize>);
+struct Running(Arc<watch::Sender<usize>>);
+
+impl Running {
+    fn start(count: &Arc<watch::Sender<usize>>) -> Self {
+        count.send_modify(|n| *n += 1);
+        Self(Arc::clone(count))
+    }
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.0.send_modify(|n| *n -= 1);
     }
 }
 
@@ -197,7 +205,7 @@ impl Vault {
         Self {
             store,
             timeout: STORE_TIMEOUT,
-            running: Arc::default(),
+            running: Arc::new(watch::Sender::new(0)),
         }
     }
 
@@ -205,7 +213,17 @@ impl Vault {
     /// the keychain's unlock prompt. Callers that can wait skip new calls meanwhile, so
     /// prompts and blocked threads do not pile up.
     pub fn is_waiting(&self) -> bool {
-        self.running.load(Ordering::SeqCst) > 0
+        *self.running.borrow() > 0
+    }
+
+    /// Waits until no store call is running any more, at most `within`; true if none is.
+    /// A write that timed out may still land: whoever must not act before it has (another
+    /// process reading the entry) can be kept waiting on this.
+    pub async fn settled_within(&self, within: Duration) -> bool {
+        let mut count = self.running.subscribe();
+        tokio::time::timeout(within, count.wait_for(|n| *n == 0))
+            .await
+            .is_ok_and(|done| done.is_ok())
     }
 
     /// The store's label.
@@ -227,8 +245,7 @@ impl Vault {
             return call(self.store.as_ref());
         }
         let store = Arc::clone(&self.store);
-        self.running.fetch_add(1, Ordering::SeqCst);
-        let running = Running(Arc::clone(&self.running));
+        let running = Running::start(&self.running);
         let (done, answer) = tokio::sync::oneshot::channel();
         let spawned = std::thread::Builder::new()
             .name("keychain".into())

@@ -168,6 +168,11 @@ struct Data {
     /// A rotated refresh token the store refused to take: kept here, written again before
     /// the next refresh and on the driver's 5 s tick until the store takes it.
     unsaved_refresh: Option<Secret>,
+    /// The tokens this process presented since the store last held its newest one (each
+    /// spent at the server). One of them in the store says our writes never landed; a token
+    /// there that is neither one of them nor `unsaved_refresh` says another process rotated
+    /// after a write of ours landed late: the stored one is then the live one.
+    spent_unsaved: Vec<Secret>,
     /// When the driver's tick may next try to write `unsaved_refresh`, and the wait after a
     /// refusal (doubling from 5 s to 30 s: on a desktop each try on a locked keychain opens
     /// an unlock prompt, and a dismissed prompt must not come back every 5 s).

@@ -92,10 +92,10 @@ impl Inner {
             (data.unsaved_refresh.clone(), data.last_used_refresh.clone())
         };
         if let Some(unsaved) = unsaved {
-            if self.store_set(key, &unsaved).await.is_ok() {
-                self.saved_again(&unsaved);
-            }
-            return Ok((unsaved, Source::Unsaved));
+            return Ok(match self.reconcile_unsaved(key, &unsaved).await {
+                Some(stored) => (stored, Source::Store),
+                None => (unsaved, Source::Unsaved),
+            });
         }
         match self.store_get(key).await {
             Ok(Some(stored)) => {
@@ -151,11 +151,12 @@ impl Inner {
         &self,
         key: &AccountKey,
         token: &Secret,
+        replaced: &Secret,
         source: Source,
     ) -> Option<String> {
         match self.store_set(key, token).await {
             Ok(()) => {
-                self.saved_again(token);
+                self.saved_again();
                 if source == Source::Missing {
                     // The program that deleted the entry may have taken the last-user record.
                     let user = self.data.lock().expect("session lock").user.clone();
@@ -172,7 +173,9 @@ impl Inner {
                 if self.status.borrow().warning.as_deref() != Some(warning.as_str()) {
                     self.record_error(format!("{warning}: {error}"));
                 }
-                self.data.lock().expect("session lock").unsaved_refresh = Some(token.clone());
+                let mut data = self.data.lock().expect("session lock");
+                data.unsaved_refresh = Some(token.clone());
+                data.spent_unsaved.push(replaced.clone());
                 Some(warning)
             }
         }
@@ -203,16 +206,61 @@ impl Inner {
             return;
         };
         let key = AccountKey::refresh_token(&self.host, &user.id);
-        match self.vault.set(&key, &token).await {
-            Ok(()) => self.saved_again(&token),
-            Err(error) => {
-                let wait = next_persist_wait(backoff.map(|(_, wait)| wait));
-                tracing::debug!(%error, retry_in_s = wait.as_secs(), "keychain still refuses the refresh token");
-                self.data.lock().expect("session lock").persist_retry =
-                    Some((self.clock.now() + wait, wait));
-            }
+        self.reconcile_unsaved(&key, &token).await;
+        let still_unsaved = self
+            .data
+            .lock()
+            .expect("session lock")
+            .unsaved_refresh
+            .is_some();
+        if still_unsaved {
+            let wait = next_persist_wait(backoff.map(|(_, wait)| wait));
+            tracing::debug!(
+                retry_in_s = wait.as_secs(),
+                "keychain still refuses the refresh token"
+            );
+            self.data.lock().expect("session lock").persist_retry =
+                Some((self.clock.now() + wait, wait));
         }
         drop(lock);
+    }
+
+    /// Inside the refresh lock, settles a rotated token the store refused: reads the store
+    /// first, since the refused write may have landed late and another process may have
+    /// rotated since. Returns the stored token when that happened (ours is then spent and
+    /// forgotten); otherwise writes ours (again) and returns `None`, ours being the newest.
+    async fn reconcile_unsaved(&self, key: &AccountKey, unsaved: &Secret) -> Option<Secret> {
+        let spent = self
+            .data
+            .lock()
+            .expect("session lock")
+            .spent_unsaved
+            .clone();
+        match self.store_get(key).await {
+            Ok(Some(stored)) if stored == *unsaved => {
+                self.saved_again();
+                return None;
+            }
+            Ok(Some(stored)) if !spent.contains(&stored) => {
+                tracing::info!("a late keychain write landed and another process rotated since");
+                {
+                    let mut data = self.data.lock().expect("session lock");
+                    data.unsaved_refresh = None;
+                    data.spent_unsaved.clear();
+                    data.persist_retry = None;
+                }
+                self.record_note(
+                    "the keychain took the refresh token late and another DevHive process has rotated it since; using the stored one",
+                );
+                self.update_status(|s| s.warning = None);
+                return Some(stored);
+            }
+            _ => {}
+        }
+        if self.store_set(key, unsaved).await.is_ok() {
+            self.saved_again();
+        }
+        None
     }
 
     /// Reads the store, unless an earlier call still waits (on an unlock prompt, say): then
@@ -244,14 +292,14 @@ impl Inner {
         );
     }
 
-    /// The store took `token`: forget the pending copy and clear the warning, saying so.
-    fn saved_again(&self, token: &Secret) {
+    /// The store took our newest token: nothing is unsaved any more (every caller holds the
+    /// refresh lock, and any token kept unsaved is older); clear the warning, saying so.
+    fn saved_again(&self) {
         {
             let mut data = self.data.lock().expect("session lock");
-            if data.unsaved_refresh.as_ref() == Some(token) {
-                data.unsaved_refresh = None;
-                data.persist_retry = None;
-            }
+            data.unsaved_refresh = None;
+            data.spent_unsaved.clear();
+            data.persist_retry = None;
         }
         if self.status.borrow().warning.is_some() {
             tracing::info!("the keychain took the refresh token again");

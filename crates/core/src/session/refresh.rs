@@ -12,6 +12,10 @@ use crate::session::state::{RefreshOutcome, RefreshReport};
 use crate::session::timing;
 use crate::timeline::{Entry, Scope};
 
+/// How long the refresh lock stays held for a keychain write that timed out but may still
+/// land; less than [`LOCK_WAIT`], so a process waiting for the lock gets it in time.
+const LATE_WRITE_HOLD: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// The reason shown when a refresh is refused right after one whose answer never came
 /// (failure mode 15): the server rotated, the new token was lost in transit.
 pub(crate) const LOST_ROTATION: &str = "Invalid refresh token: the previous refresh response was lost (no answer reached us, but the server had already rotated the token), so this session cannot continue; sign in again";
@@ -137,8 +141,21 @@ impl Inner {
             .map_err(|e| Failure::BadToken(e.to_string()))?;
         // Rotation order: the new refresh token reaches the store before the new access
         // token is published; if the store refuses, both stay in memory with a warning.
-        let warning = self.store_rotated(key, &grant.refresh, source).await;
-        drop(lock);
+        let warning = self
+            .store_rotated(key, &grant.refresh, &presented, source)
+            .await;
+        if warning.is_some() && self.vault.is_waiting() {
+            // The write timed out but may still land. Until it has, another process taking
+            // the lock would read the token just rotated away and be refused (signed out):
+            // the lock is held until the keychain has answered, for a bounded time.
+            let vault = self.vault.clone();
+            tokio::spawn(async move {
+                vault.settled_within(LATE_WRITE_HOLD).await;
+                drop(lock);
+            });
+        } else {
+            drop(lock);
+        }
         Ok(self.install(grant, claims.lifetime(), requested_at, warning))
     }
 

@@ -215,6 +215,43 @@ impl SecretStore for FlakyStore {
     }
 }
 
+/// An OS keychain whose writes can be held (an unlock prompt nobody has answered yet): a held
+/// write blocks its thread until released, then lands.
+#[derive(Debug, Default)]
+pub struct HeldWrites {
+    pub inner: MemoryStore,
+    held: std::sync::Mutex<bool>,
+    released: std::sync::Condvar,
+}
+
+impl HeldWrites {
+    /// Holds (true) or releases (false) every write.
+    pub fn hold(&self, held: bool) {
+        *self.held.lock().unwrap() = held;
+        self.released.notify_all();
+    }
+}
+
+impl SecretStore for HeldWrites {
+    fn label(&self) -> String {
+        "held writes (test)".into()
+    }
+    fn is_persistent(&self) -> bool {
+        true
+    }
+    fn get(&self, key: &AccountKey) -> Result<Option<Secret>, StoreError> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError> {
+        let held = self.held.lock().unwrap();
+        drop(self.released.wait_while(held, |held| *held).unwrap());
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &AccountKey) -> Result<(), StoreError> {
+        self.inner.delete(key)
+    }
+}
+
 /// A session over `api` and `store`, on `clock`, with its own timeline.
 pub fn session_with(
     api: Arc<dyn AuthApi>,
