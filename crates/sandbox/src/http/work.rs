@@ -4,8 +4,10 @@ use super::errors::{json, op_error, problem};
 use super::extract::{decode, paging, path_id, AuthUser};
 use crate::config::ApiVersion;
 use crate::gojson::{GoStruct, Kind};
-use crate::state::ops::check_access;
+use crate::state::models::{Sprint, Task};
+use crate::state::ops::OpError;
 use crate::state::work::{SprintPatch, TaskPatch};
+use crate::state::work_item::{in_project, readable, WorkItem};
 use crate::views::{SprintView, TaskView};
 use crate::Sandbox;
 use axum::body::Body;
@@ -111,6 +113,14 @@ fn sprint_patch(r: SprintRequest) -> Result<SprintPatch, Response> {
     })
 }
 
+/// The text a create needs, as sent, or 400 with `detail` when missing or blank.
+fn required(raw: Option<&str>, detail: &str) -> Result<String, Response> {
+    match raw {
+        Some(text) if !text.trim().is_empty() => Ok(text.to_string()),
+        _ => Err(problem(StatusCode::BAD_REQUEST, detail)),
+    }
+}
+
 macro_rules! try_r {
     ($e:expr) => {
         match $e {
@@ -120,6 +130,55 @@ macro_rules! try_r {
     };
 }
 
+/// 200 with the page of the project's rows the query asks for, shaped by `body` from the
+/// views, `limit` and `offset`; or 404/403 for the project.
+fn listed<R: WorkItem, B: Serialize>(
+    sb: &Sandbox,
+    me: Uuid,
+    project: Uuid,
+    q: &HashMap<String, String>,
+    body: impl FnOnce(Vec<R::View>, i64, i64) -> B,
+) -> Response {
+    let (limit, offset) = paging(q);
+    let db = sb.db();
+    let rows = match in_project::<R>(&db, project, me) {
+        Ok(rows) => rows,
+        Err(e) => return op_error(e),
+    };
+    let views = rows
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(|r| r.view(&db))
+        .collect();
+    json(StatusCode::OK, &body(views, limit, offset))
+}
+
+/// 200 with the row's view, or 404/403 as for a write.
+fn found<R: WorkItem>(sb: &Sandbox, me: Uuid, id: Uuid) -> Response {
+    let db = sb.db();
+    match readable::<R>(&db, id, me) {
+        Ok(r) => json(StatusCode::OK, &r.view(&db)),
+        Err(e) => op_error(e),
+    }
+}
+
+/// `status` with the written row's view, or the refusal.
+fn written<R: WorkItem>(sb: &Sandbox, status: StatusCode, result: Result<R, OpError>) -> Response {
+    match result {
+        Ok(r) => json(status, &r.view(&sb.db())),
+        Err(e) => op_error(e),
+    }
+}
+
+/// 200 `{"message": …}`, or the refusal.
+fn deleted(result: Result<(), OpError>, message: &'static str) -> Response {
+    match result {
+        Ok(()) => json(StatusCode::OK, &Message { message }),
+        Err(e) => op_error(e),
+    }
+}
+
 /// `GET /projects/{id}/tasks`: always an array.
 pub async fn list_tasks(
     State(sb): State<Sandbox>,
@@ -127,32 +186,18 @@ pub async fn list_tasks(
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let id = try_r!(path_id(&raw, "Invalid project ID"));
-    let (limit, offset) = paging(&q);
-    let db = sb.db();
-    try_r!(check_access(&db, id, me).map_err(op_error));
-    let mut tasks: Vec<_> = db.tasks.values().filter(|t| t.project_id == id).collect();
-    tasks.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    let project = try_r!(path_id(&raw, "Invalid project ID"));
     #[derive(Serialize)]
     struct Out {
         tasks: Vec<TaskView>,
         limit: i64,
         offset: i64,
     }
-    let tasks = tasks
-        .into_iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .map(|t| TaskView::of(&db, t))
-        .collect();
-    json(
-        StatusCode::OK,
-        &Out {
-            tasks,
-            limit,
-            offset,
-        },
-    )
+    listed::<Task, _>(&sb, me, project, &q, |tasks, limit, offset| Out {
+        tasks,
+        limit,
+        offset,
+    })
 }
 
 /// `POST /projects/{id}/tasks`.
@@ -162,17 +207,15 @@ pub async fn create_task(
     Path(raw): Path<String>,
     body: Body,
 ) -> Response {
-    let id = try_r!(path_id(&raw, "Invalid project ID"));
+    let project = try_r!(path_id(&raw, "Invalid project ID"));
     let req: TaskRequest = try_r!(decode(&sb, body).await);
-    let description = req.description.clone().unwrap_or_default();
-    if description.trim().is_empty() {
-        return problem(StatusCode::BAD_REQUEST, "Task description is required");
-    }
+    let description = try_r!(required(
+        req.description.as_deref(),
+        "Task description is required"
+    ));
     let patch = try_r!(task_patch(req));
-    match sb.create_task(me, id, &description, patch) {
-        Ok(t) => json(StatusCode::CREATED, &TaskView::of(&sb.db(), &t)),
-        Err(e) => op_error(e),
-    }
+    let created = sb.create_task(me, project, &description, patch);
+    written(&sb, StatusCode::CREATED, created)
 }
 
 /// `GET /tasks/{id}`.
@@ -182,12 +225,7 @@ pub async fn get_task(
     Path(raw): Path<String>,
 ) -> Response {
     let id = try_r!(path_id(&raw, "Invalid task ID"));
-    let db = sb.db();
-    let Some(t) = db.tasks.get(&id) else {
-        return problem(StatusCode::NOT_FOUND, "Task not found");
-    };
-    try_r!(check_access(&db, t.project_id, me).map_err(op_error));
-    json(StatusCode::OK, &TaskView::of(&db, t))
+    found::<Task>(&sb, me, id)
 }
 
 /// `PATCH|PUT /tasks/{id}` and `PATCH /tasks/{id}/status`.
@@ -200,10 +238,7 @@ pub async fn update_task(
     let id = try_r!(path_id(&raw, "Invalid task ID"));
     let req: TaskRequest = try_r!(decode(&sb, body).await);
     let patch = try_r!(task_patch(req));
-    match sb.update_task(me, id, patch) {
-        Ok(t) => json(StatusCode::OK, &TaskView::of(&sb.db(), &t)),
-        Err(e) => op_error(e),
-    }
+    written(&sb, StatusCode::OK, sb.update_task(me, id, patch))
 }
 
 /// `DELETE /tasks/{id}`.
@@ -213,15 +248,7 @@ pub async fn delete_task(
     Path(raw): Path<String>,
 ) -> Response {
     let id = try_r!(path_id(&raw, "Invalid task ID"));
-    match sb.delete_task(me, id) {
-        Ok(()) => json(
-            StatusCode::OK,
-            &Message {
-                message: "Task deleted successfully",
-            },
-        ),
-        Err(e) => op_error(e),
-    }
+    deleted(sb.delete_task(me, id), "Task deleted successfully")
 }
 
 /// `GET /projects/{id}/sprints`: `"sprints": null` when empty.
@@ -231,32 +258,18 @@ pub async fn list_sprints(
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let id = try_r!(path_id(&raw, "Invalid project ID"));
-    let (limit, offset) = paging(&q);
-    let db = sb.db();
-    try_r!(check_access(&db, id, me).map_err(op_error));
-    let mut sprints: Vec<_> = db.sprints.values().filter(|s| s.project_id == id).collect();
-    sprints.sort_by(|a, b| a.start_date.cmp(&b.start_date).then(a.id.cmp(&b.id)));
+    let project = try_r!(path_id(&raw, "Invalid project ID"));
     #[derive(Serialize)]
     struct Out {
         sprints: Option<Vec<SprintView>>,
         limit: i64,
         offset: i64,
     }
-    let items: Vec<SprintView> = sprints
-        .into_iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .map(|s| SprintView::of(&db, s))
-        .collect();
-    json(
-        StatusCode::OK,
-        &Out {
-            sprints: (!items.is_empty()).then_some(items),
-            limit,
-            offset,
-        },
-    )
+    listed::<Sprint, _>(&sb, me, project, &q, |sprints, limit, offset| Out {
+        sprints: (!sprints.is_empty()).then_some(sprints),
+        limit,
+        offset,
+    })
 }
 
 /// `POST /projects/{id}/sprints`.
@@ -266,17 +279,12 @@ pub async fn create_sprint(
     Path(raw): Path<String>,
     body: Body,
 ) -> Response {
-    let id = try_r!(path_id(&raw, "Invalid project ID"));
+    let project = try_r!(path_id(&raw, "Invalid project ID"));
     let req: SprintRequest = try_r!(decode(&sb, body).await);
-    let name = req.name.clone().unwrap_or_default();
-    if name.trim().is_empty() {
-        return problem(StatusCode::BAD_REQUEST, "Sprint name is required");
-    }
+    let name = try_r!(required(req.name.as_deref(), "Sprint name is required"));
     let patch = try_r!(sprint_patch(req));
-    match sb.create_sprint(me, id, &name, patch) {
-        Ok(s) => json(StatusCode::CREATED, &SprintView::of(&sb.db(), &s)),
-        Err(e) => op_error(e),
-    }
+    let created = sb.create_sprint(me, project, &name, patch);
+    written(&sb, StatusCode::CREATED, created)
 }
 
 /// `GET /sprints/{id}`.
@@ -286,12 +294,7 @@ pub async fn get_sprint(
     Path(raw): Path<String>,
 ) -> Response {
     let id = try_r!(path_id(&raw, "Invalid sprint ID"));
-    let db = sb.db();
-    let Some(s) = db.sprints.get(&id) else {
-        return problem(StatusCode::NOT_FOUND, "Sprint not found");
-    };
-    try_r!(check_access(&db, s.project_id, me).map_err(op_error));
-    json(StatusCode::OK, &SprintView::of(&db, s))
+    found::<Sprint>(&sb, me, id)
 }
 
 /// `PATCH|PUT /sprints/{id}`.
@@ -304,10 +307,7 @@ pub async fn update_sprint(
     let id = try_r!(path_id(&raw, "Invalid sprint ID"));
     let req: SprintRequest = try_r!(decode(&sb, body).await);
     let patch = try_r!(sprint_patch(req));
-    match sb.update_sprint(me, id, patch) {
-        Ok(s) => json(StatusCode::OK, &SprintView::of(&sb.db(), &s)),
-        Err(e) => op_error(e),
-    }
+    written(&sb, StatusCode::OK, sb.update_sprint(me, id, patch))
 }
 
 /// `DELETE /sprints/{id}`.
@@ -317,13 +317,5 @@ pub async fn delete_sprint(
     Path(raw): Path<String>,
 ) -> Response {
     let id = try_r!(path_id(&raw, "Invalid sprint ID"));
-    match sb.delete_sprint(me, id) {
-        Ok(()) => json(
-            StatusCode::OK,
-            &Message {
-                message: "Sprint deleted successfully",
-            },
-        ),
-        Err(e) => op_error(e),
-    }
+    deleted(sb.delete_sprint(me, id), "Sprint deleted successfully")
 }

@@ -5,6 +5,7 @@ pub mod models;
 pub mod ops;
 pub mod tokens;
 pub mod work;
+pub(crate) mod work_item;
 
 use crate::config::{ApiVersion, Config};
 use crate::faults::Faults;
