@@ -200,13 +200,7 @@ async fn an_entry_deleted_by_another_program_is_refreshed_from_memory_and_writte
 async fn a_sign_out_in_another_process_ends_the_session_once_without_a_loop() {
     let api = FakeAuth::new(Duration::from_secs(900));
     let store = Arc::new(MemoryStore::new());
-    let data_dir = temp_dir("kc-logout");
-    let (_, shared) = test_clock();
-    let first = session_with(api.clone(), store.clone(), shared.clone(), data_dir.clone());
-    first
-        .login("alice", &Secret::new("pw-alice"), false)
-        .await
-        .unwrap();
+    let (first, shared, data_dir) = first_process(&api, store.clone(), "kc-logout").await;
     // `devhive logout` in another process: the server revokes the token, the entry goes.
     let other = session_with(api.clone(), store.clone(), shared, data_dir);
     other.logout().await.unwrap();
@@ -236,13 +230,7 @@ async fn a_sign_out_in_another_process_ends_the_session_once_without_a_loop() {
 async fn another_process_waits_for_a_late_keychain_write_instead_of_reading_the_old_token() {
     let api = FakeAuth::new(Duration::from_secs(900));
     let store = Arc::new(HeldWrites::default());
-    let data_dir = temp_dir("kc-late-write");
-    let (_, shared) = test_clock();
-    let first = session_with(api.clone(), store.clone(), shared.clone(), data_dir.clone());
-    first
-        .login("alice", &Secret::new("pw-alice"), false)
-        .await
-        .unwrap();
+    let (first, shared, data_dir) = first_process(&api, store.clone(), "kc-late-write").await;
     store.hold(true);
     first.refresh_now().await.expect("the refresh itself works");
     assert!(

@@ -336,13 +336,7 @@ async fn rotated_token_is_stored_before_use_and_a_failed_write_keeps_it_in_memor
 async fn a_second_process_uses_the_token_the_first_one_rotated() {
     let api = FakeAuth::new(MIN15);
     let store: Arc<MemoryStore> = Arc::new(MemoryStore::new());
-    let data_dir = temp_dir("two");
-    let (_, shared) = test_clock();
-    let first = session_with(api.clone(), store.clone(), shared.clone(), data_dir.clone());
-    first
-        .login("alice", &Secret::new("pw-alice"), false)
-        .await
-        .unwrap();
+    let (first, shared, data_dir) = first_process(&api, store.clone(), "two").await;
     let second = session_with(api.clone(), store.clone(), shared, data_dir);
     second.resume_stored().await.unwrap();
     // `first` still remembers the token it received at login, which `second` rotated.

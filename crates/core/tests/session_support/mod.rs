@@ -268,6 +268,24 @@ pub fn session_with(
     })
 }
 
+/// The first of several DevHive "processes" on one store: a session with a fresh data dir,
+/// signed in as alice. Later processes share the returned clock and data dir (where the
+/// cross-process refresh lock lives).
+pub async fn first_process(
+    api: &Arc<FakeAuth>,
+    store: Arc<dyn SecretStore>,
+    tag: &str,
+) -> (Session, SharedClock, PathBuf) {
+    let data_dir = temp_dir(tag);
+    let (_, shared) = test_clock();
+    let first = session_with(api.clone(), store, shared.clone(), data_dir.clone());
+    first
+        .login("alice", &Secret::new("pw-alice"), false)
+        .await
+        .unwrap();
+    (first, shared, data_dir)
+}
+
 /// The usual test clock as a shared handle plus its concrete type.
 pub fn test_clock() -> (Arc<TestClock>, SharedClock) {
     let clock = TestClock::new();
