@@ -64,6 +64,9 @@ pub struct SoakReport {
     pub grants: u64,
     /// Refresh requests the sandbox saw, by outcome.
     pub server_refreshes: BTreeMap<String, u64>,
+    /// Refresh attempts as the client's session reported them, by outcome and reason (why
+    /// refreshes failed or stalled, when a run goes wrong).
+    pub client_refreshes: BTreeMap<String, u64>,
     /// `NeedsLogin` seen in the session state or a connection state.
     pub spurious_needs_login: u64,
     /// Faults injected, by name.
@@ -93,6 +96,7 @@ impl SoakReport {
             "soak: {:.0} s, seed {}\n\
              events: emitted {}, delivered {}, covered by resync {}, lost {}\n\
              resyncs {}, grants (login + refreshes) {}, sandbox refreshes {:?}\n\
+             client refreshes {:?}\n\
              spurious NeedsLogin {}\n\
              faults: {faults}\n\
              memory: RSS after first fifth {:.1} MiB, at end {:.1} MiB (growth {:+.1} MiB), peak {:.1} MiB (process incl. sandbox)\n",
@@ -105,6 +109,7 @@ impl SoakReport {
             self.resyncs,
             self.grants,
             self.server_refreshes,
+            self.client_refreshes,
             self.spurious_needs_login,
             self.rss_early_kib as f64 / 1024.0,
             self.rss_end_kib as f64 / 1024.0,
@@ -185,15 +190,24 @@ pub async fn run(config: SoakConfig) -> SoakReport {
     };
     let mut status = client.session.subscribe();
     let session_needs_login = Arc::new(AtomicU64::new(0));
+    let client_refreshes: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
     let status_task = {
         let count = Arc::clone(&session_needs_login);
+        let refreshes = Arc::clone(&client_refreshes);
         tokio::spawn(async move {
+            let mut last_at = None;
             while status.changed().await.is_ok() {
-                if matches!(
-                    status.borrow_and_update().state,
-                    SessionState::NeedsLogin { .. }
-                ) {
+                let now = status.borrow_and_update().clone();
+                if matches!(now.state, SessionState::NeedsLogin { .. }) {
                     count.fetch_add(1, Ordering::SeqCst);
+                }
+                if let Some(report) = now.last_refresh.filter(|r| Some(r.at) != last_at) {
+                    last_at = Some(report.at);
+                    let mut key = report.outcome.name().to_owned();
+                    if let Some(detail) = report.detail {
+                        key = format!("{key}: {}", detail.chars().take(80).collect::<String>());
+                    }
+                    *refreshes.lock().expect("refreshes").entry(key).or_default() += 1;
                 }
             }
         })
@@ -269,6 +283,7 @@ pub async fn run(config: SoakConfig) -> SoakReport {
     let posted = posted.lock().expect("posted");
     let (delivered, covered, lost) = account(&posted, &seen);
     let memory = procstat::memory_self();
+    let refresh_outcomes = client_refreshes.lock().expect("refreshes").clone();
     SoakReport {
         elapsed: started.elapsed(),
         emitted: posted.len() as u64,
@@ -278,6 +293,7 @@ pub async fn run(config: SoakConfig) -> SoakReport {
         resyncs: seen.resyncs.len() as u64,
         grants: client.tokens.grants() as u64,
         server_refreshes: stats.refreshes.clone(),
+        client_refreshes: refresh_outcomes,
         spurious_needs_login: seen.needs_login + session_needs_login.load(Ordering::SeqCst),
         faults,
         rss_early_kib: rss_early.max(1),
