@@ -135,6 +135,23 @@ async fn drop_modes_send_1000_1011_or_no_close_frame() {
     }
 }
 
+/// A client that has its 101 counts itself connected: a drop ordered at that very moment must
+/// reach its socket (tests and support staff drop right after a connect).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drop_right_after_the_101_reaches_the_new_socket() {
+    let w = world(Config::default()).await;
+    let project = w.project.to_string();
+    for round in 0..100 {
+        let mut ws = fly(&w).await;
+        let n = w
+            .run
+            .sandbox
+            .drop_sockets(DropMode::Close1000, Some(&project), None);
+        assert_eq!(n, 1, "round {round}: the socket was not registered yet");
+        assert_eq!(close_code(&mut ws).await, Some((1000, String::new())));
+    }
+}
+
 #[tokio::test]
 async fn blackhole_sends_nothing_and_keeps_tcp_open_until_lifted() {
     let w = world(fast()).await;

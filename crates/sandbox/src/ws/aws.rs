@@ -76,8 +76,11 @@ pub async fn handshake(
         idle: cfg.aws_idle_timeout,
         max_age: cfg.aws_max_age,
     };
-    up.on_upgrade(move |ws| async move {
-        let reg = sb.inner.hub.register(Flavour::Aws, user, project);
-        socket::run(sb, ws, reg, protocol).await;
-    })
+    // Registered before the 101 goes out (see fly.rs).
+    let reg = sb.inner.hub.register(Flavour::Aws, user, project);
+    let failed = (sb.clone(), reg.id);
+    up.on_failed_upgrade(move |_| failed.0.inner.hub.unregister(failed.1))
+        .on_upgrade(move |ws| async move {
+            socket::run(sb, ws, reg, protocol).await;
+        })
 }

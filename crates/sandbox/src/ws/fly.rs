@@ -57,14 +57,19 @@ pub async fn handshake(
                 ping_interval: cfg.ping_interval,
                 pong_timeout: cfg.pong_timeout,
             };
+            // Registered before the 101 goes out: a client that saw the 101 counts as
+            // connected, and a drop ordered right then must reach its socket.
+            let reg = sb.inner.hub.register(Flavour::Fly, user, project);
+            let failed = (sb.clone(), reg.id);
             up.max_message_size(1 << 20)
                 .max_frame_size(1 << 20)
+                .on_failed_upgrade(move |_| failed.0.inner.hub.unregister(failed.1))
                 .on_upgrade(move |mut ws| async move {
                     if sb.faults().take_overloaded() {
+                        sb.inner.hub.unregister(reg.id);
                         socket::close(&mut ws, 1011, "Server overloaded").await;
                         return;
                     }
-                    let reg = sb.inner.hub.register(Flavour::Fly, user, project);
                     socket::run(sb, ws, reg, protocol).await;
                 })
         }
