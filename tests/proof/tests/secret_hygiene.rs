@@ -134,15 +134,17 @@ async fn a_full_session_leaves_no_secret_in_logs_output_files_bundles_or_ipc_pay
     client.session.refresh_now().await.expect("manual refresh");
     // Expired token + dropped socket: the reconnect meets a 401 and refreshes once.
     control.expire_tokens().await.expect("expire");
-    control
+    let dropped = control
         .drop_sockets(DropMode::Abrupt, None)
         .await
         .expect("drop");
+    assert_eq!(dropped, 1, "the feed's one socket was dropped");
     until_connected(&mut updates, &mut seen).await;
-    control
+    let dropped = control
         .drop_sockets(DropMode::Close1011, None)
         .await
         .expect("drop");
+    assert_eq!(dropped, 1, "the feed's one socket was dropped");
     until_connected(&mut updates, &mut seen).await;
     // Let the proactive timer refresh the 3 s token at least once.
     let wait_until = Instant::now() + Duration::from_secs(4);
