@@ -42,7 +42,6 @@ impl Source {
     }
 }
 
-/// The error for a store whose earlier call has not returned yet.
 /// The first and the longest wait between re-save attempts of a refused refresh token.
 const PERSIST_RETRY_FIRST: Duration = Duration::from_secs(5);
 const PERSIST_RETRY_MAX: Duration = Duration::from_secs(30);
@@ -56,6 +55,7 @@ fn next_persist_wait(previous: Option<Duration>) -> Duration {
     })
 }
 
+/// The error for a store whose earlier call has not returned yet.
 fn still_waiting() -> StoreError {
     StoreError::TimedOut {
         after: STORE_TIMEOUT,
@@ -242,17 +242,9 @@ impl Inner {
                 return None;
             }
             Ok(Some(stored)) if !spent.contains(&stored) => {
-                tracing::info!("a late keychain write landed and another process rotated since");
-                {
-                    let mut data = self.data.lock().expect("session lock");
-                    data.unsaved_refresh = None;
-                    data.spent_unsaved.clear();
-                    data.persist_retry = None;
-                }
-                self.record_note(
+                self.forget_unsaved(
                     "the keychain took the refresh token late and another DevHive process has rotated it since; using the stored one",
                 );
-                self.update_status(|s| s.warning = None);
                 return Some(stored);
             }
             _ => {}
@@ -295,6 +287,14 @@ impl Inner {
     /// The store took our newest token: nothing is unsaved any more (every caller holds the
     /// refresh lock, and any token kept unsaved is older); clear the warning, saying so.
     fn saved_again(&self) {
+        self.forget_unsaved(
+            "keychain available again: the refresh token is saved, the session survives a restart",
+        );
+    }
+
+    /// Nothing is unsaved any more: forget the kept token and the retry schedule, and clear
+    /// the warning with `note` in the timeline.
+    fn forget_unsaved(&self, note: &str) {
         {
             let mut data = self.data.lock().expect("session lock");
             data.unsaved_refresh = None;
@@ -302,10 +302,8 @@ impl Inner {
             data.persist_retry = None;
         }
         if self.status.borrow().warning.is_some() {
-            tracing::info!("the keychain took the refresh token again");
-            self.record_note(
-                "keychain available again: the refresh token is saved, the session survives a restart",
-            );
+            tracing::info!("{note}");
+            self.record_note(note);
             self.update_status(|s| s.warning = None);
         }
     }
