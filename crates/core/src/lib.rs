@@ -8,6 +8,7 @@ pub mod clock;
 pub mod jwt;
 pub mod keychain;
 pub mod logging;
+pub mod net;
 pub mod realtime;
 pub mod secret;
 pub mod server;

@@ -4,6 +4,7 @@
 
 use super::connection::Input;
 use crate::auth::AccessToken;
+use crate::net::NetError;
 use crate::server::{Flavour, ServerProfile};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -114,6 +115,13 @@ pub fn classify_failure(error: WsError) -> (Input, Option<(u16, String)>) {
             },
             None,
         ),
+    }
+}
+
+/// The outcome of a failed dial (DNS, TCP, proxy): a connect failure in the dialer's words.
+pub fn classify_dial_failure(error: &NetError) -> Input {
+    Input::ConnectFailed {
+        reason: error.to_string(),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod handshake;
 mod lenient;
 pub mod message;
+mod open;
 pub mod update;
 
 pub use backoff::BackoffPolicy;
