@@ -56,9 +56,18 @@ pub struct TaskReader {
 }
 
 impl TaskReader {
-    /// A reader for this server.
+    /// A reader for this server on this machine's network settings.
     pub fn new(profile: ServerProfile) -> Result<Self, ApiError> {
-        let http = reqwest::Client::builder()
+        Self::with_network(profile, &crate::net::Network::system())
+    }
+
+    /// A reader for this server on `network` (a proxy, an extra CA).
+    pub fn with_network(
+        profile: ServerProfile,
+        network: &crate::net::Network,
+    ) -> Result<Self, ApiError> {
+        let http = network
+            .http_builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .build()

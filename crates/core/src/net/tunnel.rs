@@ -58,7 +58,7 @@ pub(crate) async fn open(
             return Err(NetError::ProxyRefused {
                 proxy,
                 target: target.to_string(),
-                status: Some(status),
+                status,
             })
         }
     }

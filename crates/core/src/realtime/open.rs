@@ -1,26 +1,27 @@
-//! Opening one project's socket: a byte stream from the feed's dialer (the seam tests replace),
-//! TLS on it for `wss`, then the WebSocket upgrade over it.
+//! Opening one project's socket: a byte stream from the feed's dialer (the seam tests replace)
+//! along the network's route, TLS on it for `wss` with the configuration REST uses too, then
+//! the WebSocket upgrade over it.
 
 use super::update::FeedConfig;
-use crate::net::{BoxStream, NetError, Target};
+use crate::net::{BoxStream, NetError};
 use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Error as WsError;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::WebSocketStream;
 
 /// An open project socket.
-pub(crate) type Socket = WebSocketStream<MaybeTlsStream<BoxStream>>;
+pub(crate) type Socket = WebSocketStream<BoxStream>;
 
 /// Why a socket did not open.
 #[derive(Debug)]
 pub(crate) enum OpenError {
-    /// No stream to the server: DNS, TCP or the proxy failed.
+    /// No stream to the server: DNS, TCP, the proxy or TLS failed.
     Dial(NetError),
-    /// The stream opened but TLS or the upgrade failed (an HTTP refusal included).
+    /// The stream opened but the upgrade failed (an HTTP refusal included).
     Upgrade(WsError),
 }
 
-/// Dials the server of `request`, then performs TLS (for `wss`) and the upgrade.
+/// Opens the stream to the server of `request`, then performs the upgrade.
 ///
 /// Dropping the future abandons the attempt and closes whatever it had opened.
 pub(crate) async fn open(
@@ -33,14 +34,12 @@ pub(crate) async fn open(
             url: request.uri().scheme_str().unwrap_or("ws").to_owned(),
         })
     })?;
-    let target = Target::of(&url).map_err(OpenError::Dial)?;
-    let route = config.network.route(&url).map_err(OpenError::Dial)?;
     let stream = config
-        .dialer
-        .dial(&target, &route)
+        .network
+        .open(config.dialer.as_ref(), &url)
         .await
         .map_err(OpenError::Dial)?;
-    tokio_tungstenite::client_async_tls_with_config(request, stream, Some(ws_config), None)
+    tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config))
         .await
         .map_err(OpenError::Upgrade)
 }
