@@ -64,43 +64,103 @@ pub async fn run(globals: &Globals, args: WatchArgs) -> Exit {
         last: None,
     };
     printer.session(&app.session_view());
+    let mut run = Watch {
+        app: app.clone(),
+        describer,
+        printer,
+    };
+    // Text lines name projects: hold the first lines until the project list is in (or for a
+    // few seconds, when the server cannot be reached).
+    let mut held: Option<Vec<UiEvent>> = (!args.json).then(Vec::new);
+    let hold_until = tokio::time::Instant::now() + HOLD_FOR_NAMES;
     // One Ctrl-C listener for the whole run: a listener made anew on every turn of the loop
     // misses a SIGINT that arrives while the loop body runs (e.g. blocked writing output).
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
-    let outcome = loop {
-        tokio::select! {
+    let outcome = 'run: loop {
+        let event = tokio::select! {
             _ = &mut interrupted => break Exit::Ok,
+            _ = tokio::time::sleep_until(hold_until), if held.is_some() => None,
             event = events.recv() => match event {
+                Some(event) => Some(event),
                 None => break Exit::Ok,
-                Some(UiEvent::SessionChanged(view)) => printer.session(&view),
-                Some(UiEvent::ConnectionChanged(view)) => {
-                    printer.connection(&view);
-                    if let Some(exit) = stuck(&app.connections()) {
-                        break exit;
-                    }
-                }
-                Some(UiEvent::FeedEvent(event)) => {
-                    let sentence = match &describer {
-                        Some(d) => d.sentence(&event).await,
-                        None => None,
-                    };
-                    printer.event(&event, sentence);
-                }
-                Some(UiEvent::Resync(view)) => printer.resync(&view),
-                Some(UiEvent::ProjectsChanged(list)) => {
-                    printer.names = list.into_iter().map(|p| (p.id, p.name)).collect();
-                }
-                Some(UiEvent::PhaseChanged(Phase::SignedIn { offline: Some(offline) })) => {
-                    let secs = (offline.retry_at_ms - now_ms()).max(0.0) / 1000.0;
-                    printer.error(&format!("{}: {}", offline_sentence(&offline.server, secs.ceil() as u64), offline.reason));
-                }
-                Some(_) => {}
             },
+        };
+        let release = match (&mut held, &event) {
+            (
+                Some(_),
+                Some(
+                    UiEvent::ProjectsChanged(_)
+                    | UiEvent::PhaseChanged(Phase::SignedIn { offline: Some(_) }),
+                )
+                | None,
+            ) => true,
+            (Some(queue), Some(other)) => {
+                queue.push(other.clone());
+                false
+            }
+            (None, _) => false,
+        };
+        let mut batch = Vec::new();
+        if release {
+            batch = held.take().unwrap_or_default();
+            batch.splice(0..0, event);
+        } else if held.is_none() {
+            batch.extend(event);
+        }
+        for event in batch {
+            if let Some(exit) = run.handle(event).await {
+                break 'run exit;
+            }
         }
     };
     app.stop().await;
     outcome
+}
+
+/// How long text mode waits for project names before printing anyway.
+const HOLD_FOR_NAMES: Duration = Duration::from_secs(3);
+
+struct Watch {
+    app: devhive_core::app::App,
+    describer: Option<Describer>,
+    printer: Printer,
+}
+
+impl Watch {
+    /// Prints one event; `Some` when the run should end with that exit.
+    async fn handle(&mut self, event: UiEvent) -> Option<Exit> {
+        let printer = &mut self.printer;
+        match event {
+            UiEvent::SessionChanged(view) => printer.session(&view),
+            UiEvent::ConnectionChanged(view) => {
+                printer.connection(&view);
+                return stuck(&self.app.connections());
+            }
+            UiEvent::FeedEvent(event) => {
+                let sentence = match &self.describer {
+                    Some(d) => d.sentence(&event).await,
+                    None => None,
+                };
+                printer.event(&event, sentence);
+            }
+            UiEvent::Resync(view) => printer.resync(&view),
+            UiEvent::ProjectsChanged(list) => {
+                printer.names = list.into_iter().map(|p| (p.id, p.name)).collect();
+            }
+            UiEvent::PhaseChanged(Phase::SignedIn {
+                offline: Some(offline),
+            }) => {
+                let secs = (offline.retry_at_ms - now_ms()).max(0.0) / 1000.0;
+                let sentence = offline_sentence(&offline.server, secs.ceil() as u64);
+                printer.error(&format!("{sentence}: {}", offline.reason));
+            }
+            UiEvent::PhaseChanged(_)
+            | UiEvent::TimelineAppended(_)
+            | UiEvent::SettingsChanged(_) => {}
+        }
+        None
+    }
 }
 
 fn now_ms() -> f64 {
