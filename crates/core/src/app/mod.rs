@@ -250,9 +250,12 @@ impl App {
         };
         let clock = &self.inner.config.clock;
         let (now, wall) = (clock.now(), clock.wall());
+        // A project just unwatched may still report its final "stopped": only watched ones.
+        let watched = s.feed.watched();
         let states = s.feed.states().borrow().clone();
         states
             .iter()
+            .filter(|(p, _)| watched.contains(p))
             .map(|(p, c)| mapping::connection_view(p, c, now, wall))
             .collect()
     }
