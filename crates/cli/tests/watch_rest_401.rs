@@ -46,9 +46,17 @@ async fn watch_refreshes_once_and_retries_a_rest_call_refused_with_401() {
             false
         })
         .await;
-        assert!(matches!(found, Ok(true)), "no such line; saw:\n{}", seen.join("\n"));
+        assert!(
+            matches!(found, Ok(true)),
+            "no such line; saw:\n{}",
+            seen.join("\n")
+        );
     };
-    next_matching(&|l| l.contains("Apollo") && l.contains("connected"), &mut seen).await;
+    next_matching(
+        &|l| l.contains("Apollo") && l.contains("connected"),
+        &mut seen,
+    )
+    .await;
     running.control().expire_tokens().await.unwrap();
     let before = refreshes_ok(&running).await;
     running

@@ -62,7 +62,7 @@ impl Recorder {
                 .lock()
                 .unwrap()
                 .iter()
-                .map(|e| format!("{}", serde_json::to_string(e).unwrap()))
+                .map(|e| serde_json::to_string(e).unwrap())
                 .rev()
                 .take(15)
                 .collect();
