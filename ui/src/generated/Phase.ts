@@ -12,7 +12,11 @@ server: string, } | { "phase": "signed_in",
 /**
  * Why the data is not current, and when the next try is.
  */
-offline: Offline | null, } | { "phase": "keychain_locked", 
+offline: Offline | null, } | { "phase": "keychain", 
+/**
+ * True when it is locked or waits on its unlock prompt ("Unlock your keychain").
+ */
+locked: boolean, 
 /**
  * The keychain's own words and the remedy.
  */
@@ -20,4 +24,9 @@ message: string, } | { "phase": "signed_out",
 /**
  * Why, when the app did not choose it (e.g. "The server signed you out: …").
  */
-notice: string | null, };
+notice: string | null, 
+/**
+ * The server's own words when it refused the session (refresh 401), e.g.
+ * `Invalid refresh token`.
+ */
+refused: string | null, };
