@@ -9,16 +9,14 @@ const COMMANDS: &[&str] = &[
     "snapshot",
     "sign_in",
     "sign_out",
-    "list_projects",
+    "retry_now",
     "watch_projects",
     "reconnect_now",
     "refresh_session_now",
     "fetch_resource",
     "export_diagnostics",
     "save_diagnostics",
-    "get_settings",
-    "set_settings",
-    "set_notifications_paused",
+    "update_settings",
     "notify",
 ];
 

@@ -8,7 +8,10 @@ const signedOut = {
   state: 'signed_out', user: null, server_label: null, expires_at_ms: null, lifetime_secs: null,
   next_refresh_at_ms: null, last_refresh: null, refresh_token_storage: null, reason: null,
 };
-const settings = { notify: {}, quiet: false, start_hidden: false, watched: [], server: 'fly', custom_url: null };
+const settings = {
+  server: { choice: 'fly', url: null, ws_url: null, flavour: 'fly', api_version: 'b' },
+  watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false,
+};
 
 /** Installs the mock backend; `fixture` is plain data (it crosses into the page). */
 async function mockBackend(page, fixture) {
@@ -19,13 +22,14 @@ async function mockBackend(page, fixture) {
       lifetime_secs: 900, next_refresh_at_ms: t0 + 780_000, last_refresh: { ok: true, at_ms: t0 - 60_000, detail: null },
       refresh_token_storage: 'OS keychain (Secret Service)', reason: null,
     };
-    window.__state = { messages: f.messages ?? [], tasks: f.tasks ?? [], signInError: f.signInError ?? null };
+    window.__state = { messages: f.messages ?? [], tasks: f.tasks ?? [], signInError: f.signInError ?? null, settings: f.settings };
+    const phase = f.phase ?? (f.session === 'signed_out' ? { phase: 'signed_out', notice: null, refused: null } : { phase: 'signed_in', offline: null });
     window.__harnessHandler = (cmd, args) => {
       switch (cmd) {
         case 'snapshot':
           return {
-            app: { version: '0.1.0', demo: false }, session, projects: f.projects ?? [], connections: f.connections ?? [],
-            user_id: 'u-alice', timeline: f.timeline ?? [], settings: f.settings, notifications_paused: false,
+            app: { version: '0.1.0', demo: false }, phase, session, projects: f.projects ?? [], connections: f.connections ?? [],
+            user_id: 'u-alice', timeline: f.timeline ?? [], settings: window.__state.settings,
           };
         case 'sign_in':
           if (window.__state.signInError) return Promise.reject(window.__state.signInError);
@@ -40,9 +44,15 @@ async function mockBackend(page, fixture) {
           return '/home/alice/Downloads/devhive-diagnostics-20261126T150000Z.json';
         case 'export_diagnostics':
           return JSON.stringify({ app: { version: '0.1.0' }, timeline: [{ kind: 'refresh', detail: '[redacted]' }] }, null, 2);
+        case 'update_settings': {
+          const p = args.patch;
+          const s = window.__state.settings;
+          window.__state.settings = { ...s, ...Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'notify')), notify: { ...s.notify, ...(p.notify ?? {}) } };
+          return window.__state.settings;
+        }
         case 'notify':
         case 'watch_projects':
-        case 'set_settings':
+        case 'retry_now':
           return null;
         default:
           return Promise.reject({ code: 'internal', message: `unmocked ${cmd}` });
@@ -79,7 +89,7 @@ export const scenarios = {
     assert.match(await page.textContent('[data-testid=signin-error]'), /Could not reach the server: connection refused/);
     await page.evaluate(() => { window.__state.signInError = { code: 'rate_limited', message: 'Too Many Requests' }; });
     await signIn(page);
-    await page.waitForFunction(() => document.querySelector('[data-testid=signin-error]')?.textContent?.includes('Too many attempts'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=signin-error]')?.textContent?.includes('Too many requests'));
     await page.evaluate(() => { window.__state.signInError = { code: 'keychain', message: 'no Secret Service' }; });
     await signIn(page);
     await page.waitForFunction(() => document.querySelector('[data-testid=signin-error]')?.textContent?.includes('Remember me'));
@@ -182,5 +192,77 @@ export const scenarios = {
     await page.waitForSelector('[data-testid=needs-login]');
     assert.match(await page.textContent('[data-testid=needs-login]'), /Invalid refresh token/);
     assert.equal(await page.textContent('[data-testid=status]'), 'Sign in needed');
+  },
+
+  async 'a settings change sends only what changed and the UI follows settings changed elsewhere'({ page, base, assert }) {
+    await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')] });
+    await page.goto(base);
+    await page.click('[data-testid=tab-settings]');
+    await page.click('[data-testid=quiet]');
+    await page.waitForFunction(() => window.__harness.calls.some((c) => c.cmd === 'update_settings'));
+    const patches = await page.evaluate(() => window.__harness.calls.filter((c) => c.cmd === 'update_settings').map((c) => c.args.patch));
+    assert.deepEqual(patches, [{ quiet: true }], 'a patch of what changed: never the server or the watched list');
+    // The tray paused notifications: the settings arrive as an event and the switch follows.
+    await page.evaluate((s) => window.__harness.emit('settings-changed', { ...s, quiet: true, paused: true }), settings);
+    await page.waitForFunction(() => document.querySelector('[data-testid=pause]')?.checked === true);
+    assert.equal(await page.locator('[data-testid=quiet]').isChecked(), true, 'the earlier change is still shown');
+    assert.equal(await page.locator('[data-testid=paused]').count(), 1);
+  },
+
+  async 'resuming shows no sign-in form, then offline says so and counts down'({ page, base, assert }) {
+    await mockBackend(page, { phase: { phase: 'resuming', server: 'http://127.0.0.1:4000' } });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=resuming]');
+    assert.match(await page.textContent('[data-testid=resuming]'), /Resuming your session on http:\/\/127\.0\.0\.1:4000/);
+    assert.equal(await page.locator('[data-testid=signin-form]').count(), 0, 'no sign-in flash');
+    await page.evaluate(() => window.__harness.emit('phase-changed', {
+      phase: 'signed_in', offline: { server: 'http://127.0.0.1:4000', retry_at_ms: Date.now() + 4_500, reason: 'network error' },
+    }));
+    await page.waitForSelector('[data-testid=offline]');
+    assert.match(await page.textContent('[data-testid=offline]'), /Can't reach http:\/\/127\.0\.0\.1:4000, retrying in [45] s/);
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/screenshot-offline.png` });
+    await page.click('[data-testid=retry-now]');
+    await page.waitForFunction(() => window.__harness.calls.some((c) => c.cmd === 'retry_now'));
+    await page.evaluate(() => window.__harness.emit('phase-changed', { phase: 'signed_in', offline: null }));
+    await page.waitForFunction(() => !document.querySelector('[data-testid=offline]'));
+  },
+
+  async 'a locked keychain says unlock it and offers Retry'({ page, base, assert }) {
+    await mockBackend(page, { phase: { phase: 'keychain', locked: true, message: 'Unlock your keychain to resume your session (keychain locked: …).' } });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=keychain]');
+    assert.match(await page.textContent('[data-testid=keychain] h1'), /Unlock your keychain/);
+    await page.click('[data-testid=retry]');
+    await page.waitForFunction(() => window.__harness.calls.some((c) => c.cmd === 'retry_now'));
+  },
+
+  async 'the sign-in form starts from the saved server and says why the server signed you out'({ page, base, assert }) {
+    const saved = { ...settings, server: { choice: 'custom', url: 'https://api.example.test', ws_url: 'wss://ws.example.test/prod', flavour: 'aws', api_version: 'b' } };
+    await mockBackend(page, {
+      session: 'signed_out', settings: saved,
+      phase: { phase: 'signed_out', notice: 'The server signed you out: Invalid refresh token', refused: 'Invalid refresh token' },
+    });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=signin-form]');
+    assert.match(await page.textContent('[data-testid=signed-out-notice]'), /The server signed you out: Invalid refresh token/);
+    assert.equal(await page.inputValue('[data-testid=server]'), 'custom');
+    assert.equal(await page.inputValue('input[name=custom_url]'), 'https://api.example.test');
+    assert.equal(await page.inputValue('[data-testid=flavour]'), 'aws');
+    assert.equal(await page.inputValue('input[name=custom_ws_url]'), 'wss://ws.example.test/prod');
+    await signIn(page);
+    const sent = await page.evaluate(() => window.__harness.calls.find((c) => c.cmd === 'sign_in').args.request.server);
+    assert.deepEqual(sent, saved.server, 'the flavour and socket URL are sent, not dropped');
+  },
+
+  async 'error banners are plain words and dismissable'({ page, base, assert }) {
+    await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')] });
+    await page.goto(base);
+    await page.click('[data-testid=tab-diagnostics]');
+    await page.evaluate(() => { window.__harnessHandler = ((inner) => (cmd, args) => cmd === 'save_diagnostics' ? Promise.reject({ code: 'not_found', message: '404 page not found' }) : inner(cmd, args))(window.__harnessHandler); });
+    await page.click('[data-testid=export-diagnostics]');
+    await page.waitForSelector('[data-testid=notice]');
+    assert.equal(await page.textContent('[data-testid=notice] span'), 'The server could not find that (404 page not found).');
+    await page.click('[data-testid=dismiss]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=notice]'));
   },
 };

@@ -11,6 +11,7 @@ mod globals;
 mod jsonl;
 mod login;
 mod logout;
+mod model;
 mod repro;
 mod signin;
 mod status;

@@ -2,14 +2,14 @@
 import type { ErrorCode } from "./ErrorCode";
 
 /**
- * The error value crossing IPC: a code the UI acts on plus a sentence it can show.
+ * A failure as front ends see it: a code to act on and a sentence free of secrets.
  */
-export type IpcError = { 
+export type AppError = { 
 /**
  * What kind of failure this is.
  */
 code: ErrorCode, 
 /**
- * A human sentence, already free of secrets.
+ * A plain sentence (the server's words where it gave any).
  */
 message: string, };

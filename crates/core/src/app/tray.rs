@@ -1,7 +1,7 @@
 //! The tray's aggregate state: one icon for the whole app, computed from the session and every
 //! project's connection. Pure, so it is tested without a display.
 
-use crate::view::{ConnectionState, ConnectionView, SessionState};
+use super::view::{ConnectionState, ConnectionView, SessionState};
 
 /// What the tray icon shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,17 +1,15 @@
-//! Writes the TypeScript declarations of every IPC payload into `ui/src/generated/`.
-//! The test below regenerates them; CI runs `git diff --exit-code ui/src/generated` after it.
+//! The TypeScript declarations of every type that crosses IPC, written to `ui/src/generated/`
+//! by the test below; CI runs `git diff --exit-code ui/src/generated` after the tests, so the
+//! Rust types and the UI cannot drift apart.
 
 #[cfg(test)]
 mod tests {
+    use super::super::*;
     use std::path::PathBuf;
-
     use ts_rs::TS;
 
-    use crate::error::IpcError;
-    use crate::view::*;
-
     fn out_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/generated")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/generated")
     }
 
     #[test]
@@ -23,14 +21,14 @@ mod tests {
                 std::fs::remove_file(entry.path()).unwrap();
             }
         }
-        IpcError::export_all_to(&dir).unwrap();
-        NotifyItem::export_all_to(&dir).unwrap();
+        AppError::export_all_to(&dir).unwrap();
         Snapshot::export_all_to(&dir).unwrap();
-        FeedEventView::export_all_to(&dir).unwrap();
-        ResyncView::export_all_to(&dir).unwrap();
+        UiEvent::export_all_to(&dir).unwrap();
         ResourceKind::export_all_to(&dir).unwrap();
         ResourceData::export_all_to(&dir).unwrap();
         SignInRequest::export_all_to(&dir).unwrap();
+        SettingsPatch::export_all_to(&dir).unwrap();
+        NotifyItem::export_all_to(&dir).unwrap();
         let written = std::fs::read_to_string(dir.join("SessionView.ts")).unwrap();
         assert!(
             !written.to_lowercase().contains("token:"),
