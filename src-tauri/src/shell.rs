@@ -2,7 +2,7 @@
 //! the tray icon and its menu (whose pause check follows the saved setting), and the main
 //! window's show/hide behaviour.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use devhive_core::app::{App, SettingsPatch, TrayState, UiEvent, UiPort, UI_EVENT};
 use tauri::image::Image;
@@ -23,11 +23,20 @@ pub fn tray_icon_bytes(state: TrayState) -> &'static [u8] {
     }
 }
 
+/// The tray's title (the StatusNotifierItem's `Title`, which libayatana-appindicator takes
+/// from the GLib application name).
+pub const TRAY_TITLE: &str = "DevHive";
+
 /// The port backed by a running Tauri app.
 pub struct TauriPort {
     app: AppHandle,
     /// The tray's "Pause notifications" item, once the tray is built.
     pause: OnceLock<CheckMenuItem<Wry>>,
+    /// The tray menu's first line: the state in words (libayatana shows no tooltips).
+    status: OnceLock<MenuItem<Wry>>,
+    /// The icon and tooltip last applied: each is set only when it changes (every set_icon
+    /// writes a new temp PNG and goes through libayatana-appindicator).
+    shown: Mutex<(Option<TrayState>, String)>,
 }
 
 impl TauriPort {
@@ -36,6 +45,8 @@ impl TauriPort {
         Self {
             app,
             pause: OnceLock::new(),
+            status: OnceLock::new(),
+            shown: Mutex::new((None, String::new())),
         }
     }
 }
@@ -70,18 +81,43 @@ impl UiPort for TauriPort {
     }
 
     fn tray(&self, state: TrayState, tooltip: &str) {
-        let Some(tray) = self.app.tray_by_id(TRAY_ID) else {
-            return;
+        let (icon, text) = {
+            let mut shown = self.shown.lock().expect("tray lock");
+            let icon = (shown.0 != Some(state)).then_some(state);
+            let text = (shown.1 != tooltip).then(|| tooltip.to_owned());
+            *shown = (Some(state), tooltip.to_owned());
+            (icon, text)
         };
-        match Image::from_bytes(tray_icon_bytes(state)) {
-            Ok(icon) => {
-                if let Err(error) = tray.set_icon(Some(icon)) {
-                    tracing::warn!(%error, "tray icon update failed");
+        if icon.is_none() && text.is_none() {
+            return;
+        }
+        let status = self.status.get().cloned();
+        // Queued to the UI thread, never waited for: the model calls this under its own lock.
+        let app = self.app.clone();
+        let queued = self.app.run_on_main_thread(move || {
+            let Some(tray) = app.tray_by_id(TRAY_ID) else {
+                return;
+            };
+            if let Some(state) = icon {
+                match Image::from_bytes(tray_icon_bytes(state)) {
+                    Ok(image) => {
+                        if let Err(error) = tray.set_icon(Some(image)) {
+                            tracing::warn!(%error, "tray icon update failed");
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "tray icon decode failed"),
                 }
             }
-            Err(error) => tracing::warn!(%error, "tray icon decode failed"),
+            if let Some(text) = text {
+                let _ = tray.set_tooltip(Some(&text));
+                if let Some(status) = status {
+                    let _ = status.set_text(&text);
+                }
+            }
+        });
+        if let Err(error) = queued {
+            tracing::warn!(%error, "tray update not queued");
         }
-        let _ = tray.set_tooltip(Some(tooltip));
     }
 }
 
@@ -96,7 +132,17 @@ pub fn show_main(app: &AppHandle) {
 
 /// Builds the tray icon and its menu; the pause check starts from, and follows, the setting.
 pub fn build_tray(handle: &AppHandle, model: App, port: &TauriPort) -> tauri::Result<()> {
+    // Before the indicator exists: its D-Bus `Title` is the GLib application name, else the
+    // program name ("devhive-desktop").
+    #[cfg(target_os = "linux")]
+    glib::set_application_name(TRAY_TITLE);
     let item = |id: &str, text: &str| MenuItem::with_id(handle, id, text, true, None::<&str>);
+    let (initial, mut tooltip) = port.shown.lock().expect("tray lock").clone();
+    let initial = initial.unwrap_or(TrayState::Offline);
+    if tooltip.is_empty() {
+        tooltip = devhive_core::app::tooltip(initial, None, &[]);
+    }
+    let status = MenuItem::with_id(handle, "status", &tooltip, false, None::<&str>)?;
     let open = item("open", "Open DevHive")?;
     let paused = model.settings().paused;
     let pause = CheckMenuItem::with_id(
@@ -115,6 +161,8 @@ pub fn build_tray(handle: &AppHandle, model: App, port: &TauriPort) -> tauri::Re
     let menu: Menu<Wry> = Menu::with_items(
         handle,
         &[
+            &status,
+            &sep()?,
             &open,
             &sep()?,
             &pause,
@@ -126,9 +174,10 @@ pub fn build_tray(handle: &AppHandle, model: App, port: &TauriPort) -> tauri::Re
         ],
     )?;
     let _ = port.pause.set(pause);
+    let _ = port.status.set(status);
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(Image::from_bytes(tray_icon_bytes(TrayState::Offline))?)
-        .tooltip("DevHive — signed out")
+        .icon(Image::from_bytes(tray_icon_bytes(initial))?)
+        .tooltip(&tooltip)
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(move |app, event| {

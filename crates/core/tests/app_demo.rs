@@ -143,6 +143,61 @@ async fn demo_sign_in_goes_live_reads_data_and_never_emits_a_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tray_hears_only_what_changed() {
+    let machine = Machine::new("tray");
+    let (_running, app, port) = demo_app(&machine).await;
+    app.sign_in(demo_sign_in("alice", devhive_sandbox::demo::PASSWORD))
+        .await
+        .unwrap();
+    port.until("three live projects in the tray", WAIT, || {
+        live(&app) == 3 && port.trays.lock().unwrap().last() == Some(&TrayState::Connected)
+    })
+    .await;
+    assert_eq!(
+        port.tooltips.lock().unwrap().last().map(String::as_str),
+        Some("DevHive — Live: 3 of 3 projects, signed in as alice")
+    );
+    let calls = port.trays.lock().unwrap().len();
+    let session_events = || {
+        port.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| matches!(e, UiEvent::SessionChanged(_)))
+            .count()
+    };
+    // Each refresh publishes the session twice or more (refreshing, then valid with a new
+    // expiry); none of it changes what the tray shows.
+    let before = session_events();
+    for _ in 0..3 {
+        app.refresh_now().await.unwrap();
+    }
+    port.until("the refreshes published", WAIT, || {
+        session_events() >= before + 3
+    })
+    .await;
+    assert_eq!(
+        port.trays.lock().unwrap().len(),
+        calls,
+        "no tray call for publications that change nothing it shows"
+    );
+    // A reconnect does change it (reconnecting, then live again): told once per change.
+    app.reconnect_now();
+    port.until("live again after the reconnect", WAIT, || {
+        port.trays.lock().unwrap().len() > calls
+            && port.trays.lock().unwrap().last() == Some(&TrayState::Connected)
+    })
+    .await;
+    let trays = port.trays.lock().unwrap().clone();
+    let tooltips = port.tooltips.lock().unwrap().clone();
+    let shown: Vec<_> = trays.iter().zip(&tooltips).collect();
+    assert!(
+        shown.windows(2).all(|w| w[0] != w[1]),
+        "each call changes the state or the tooltip: {shown:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_skip_my_own_actions_throttle_per_project_and_stop_when_paused() {
     let machine = Machine::new("notify");
     let (_running, app, port) = demo_app(&machine).await;

@@ -129,6 +129,8 @@ pub(crate) struct Inner {
     /// One lifecycle change (resume, sign-in, sign-out) at a time.
     lifecycle: tokio::sync::Mutex<()>,
     background: Mutex<Vec<tokio::task::AbortHandle>>,
+    /// The tray state and tooltip last given to the port: the port hears only changes.
+    tray: Mutex<Option<(TrayState, String)>>,
 }
 
 impl Drop for Inner {
@@ -170,6 +172,7 @@ impl App {
                 missing: Mutex::new(BTreeMap::new()),
                 lifecycle: tokio::sync::Mutex::new(()),
                 background: Mutex::new(Vec::new()),
+                tray: Mutex::new(None),
                 config,
             }),
         };
@@ -364,13 +367,21 @@ impl App {
         Ok(settings)
     }
 
+    /// Tells the port the tray's state and tooltip when either changed since it was last
+    /// told (session and connection changes, project lists and settings call this often,
+    /// mostly with nothing new). The lock is held across the call so the port hears the
+    /// changes in the order they were computed; ports must not block on the UI thread.
     fn update_tray(&self) {
+        let mut last = self.inner.tray.lock().expect("tray lock");
         let session = self.session_view();
         let conns = self.connections();
         let state = aggregate(session.state, &conns);
-        self.inner
-            .port
-            .tray(state, &tooltip(state, session.user.as_deref(), &conns));
+        let text = tooltip(state, session.user.as_deref(), &conns);
+        if last.as_ref() == Some(&(state, text.clone())) {
+            return;
+        }
+        self.inner.port.tray(state, &text);
+        *last = Some((state, text));
     }
 
     /// The timeline forwarder and the notification-summary tick, for the model's lifetime.

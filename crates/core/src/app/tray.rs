@@ -68,18 +68,40 @@ pub fn aggregate(session: SessionState, connections: &[ConnectionView]) -> TrayS
     TrayState::Offline
 }
 
-/// The tooltip: "DevHive — 3 of 4 projects live" and the like.
+impl TrayState {
+    /// The state in words, as the tooltip starts.
+    pub fn words(self) -> &'static str {
+        match self {
+            TrayState::Connected => "Live",
+            TrayState::Reconnecting => "Reconnecting",
+            TrayState::Offline => "Offline",
+            TrayState::NeedsSignIn => "Sign-in needed",
+        }
+    }
+}
+
+/// The tooltip: the state in words, then what it means, e.g. "DevHive — Live: 3 of 3
+/// projects, signed in as alice". It changes only when the state, the user or a count does.
 pub fn tooltip(state: TrayState, user: Option<&str>, connections: &[ConnectionView]) -> String {
     let live = connections
         .iter()
         .filter(|c| c.state == ConnectionState::Connected)
         .count();
-    let who = user.map(|u| format!(" as {u}")).unwrap_or_default();
-    match state {
-        TrayState::NeedsSignIn => "DevHive — sign in again to keep the feed live".to_owned(),
-        TrayState::Offline if user.is_none() => "DevHive — signed out".to_owned(),
-        _ => format!(
-            "DevHive{who} — {live} of {} projects live",
+    let words = state.words();
+    match (state, user) {
+        (TrayState::NeedsSignIn, _) => {
+            format!("DevHive — {words}: sign in again to keep the feed live")
+        }
+        (_, None) => format!("DevHive — {words}: signed out"),
+        (_, Some(user)) if connections.is_empty() => {
+            format!("DevHive — {words}: no projects watched, signed in as {user}")
+        }
+        (TrayState::Connected, Some(user)) => format!(
+            "DevHive — {words}: {live} of {} projects, signed in as {user}",
+            connections.len()
+        ),
+        (_, Some(user)) => format!(
+            "DevHive — {words}: {live} of {} projects live, signed in as {user}",
             connections.len()
         ),
     }
@@ -142,14 +164,31 @@ mod tests {
     }
 
     #[test]
-    fn tooltip_counts_live_projects() {
+    fn the_tooltip_says_the_state_in_words() {
         let c = [
             conn(ConnectionState::Connected),
             conn(ConnectionState::Backoff),
         ];
         assert_eq!(
             tooltip(TrayState::Reconnecting, Some("alice"), &c),
-            "DevHive as alice — 1 of 2 projects live"
+            "DevHive — Reconnecting: 1 of 2 projects live, signed in as alice"
+        );
+        let c = [conn(ConnectionState::Connected)];
+        assert_eq!(
+            tooltip(TrayState::Connected, Some("alice"), &c),
+            "DevHive — Live: 1 of 1 projects, signed in as alice"
+        );
+        assert_eq!(
+            tooltip(TrayState::Offline, None, &[]),
+            "DevHive — Offline: signed out"
+        );
+        assert_eq!(
+            tooltip(TrayState::Offline, Some("bob"), &[]),
+            "DevHive — Offline: no projects watched, signed in as bob"
+        );
+        assert_eq!(
+            tooltip(TrayState::NeedsSignIn, Some("bob"), &c),
+            "DevHive — Sign-in needed: sign in again to keep the feed live"
         );
     }
 }

@@ -23,6 +23,8 @@ pub struct Recorder {
     pub events: Mutex<Vec<UiEvent>>,
     pub notes: Mutex<Vec<(String, String)>>,
     pub trays: Mutex<Vec<TrayState>>,
+    /// The tooltip of each tray call, beside `trays`.
+    pub tooltips: Mutex<Vec<String>>,
     changed: Notify,
 }
 
@@ -38,8 +40,9 @@ impl UiPort for Recorder {
             .push((title.to_owned(), body.to_owned()));
         self.changed.notify_waiters();
     }
-    fn tray(&self, state: TrayState, _tooltip: &str) {
+    fn tray(&self, state: TrayState, tooltip: &str) {
         self.trays.lock().unwrap().push(state);
+        self.tooltips.lock().unwrap().push(tooltip.to_owned());
     }
 }
 
