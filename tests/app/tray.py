@@ -10,7 +10,8 @@ refreshes), and then, like a panel:
      publication of the model;
   3. clicks each entry: Pause toggles its check and is saved in settings.json; Reconnect now
      -> the sandbox counts new handshakes; Refresh session now -> it counts a refresh;
-  4. closing the window keeps the app and its tray item (close-to-tray); a second launch
+  4. closing the window keeps the app and its tray item (close-to-tray); while hidden, a
+     message by another user still reaches the notification daemon (dunst); a second launch
      exits at once and shows the first window (single instance);
   5. Quit DevHive -> the app exits with status 0.
 Run inside scripts/with-session --notifications (Xvfb, D-Bus):
@@ -228,6 +229,16 @@ def close_window(wid):
         x11.XCloseDisplay(display)
 
 
+def rest(base, method, path, token=None, body=None):
+    req = urllib.request.Request(f"{base}{path}", method=method,
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"content-type": "application/json",
+                                          **({"authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        text = r.read()
+        return json.loads(text) if text else None
+
+
 def stats(base):
     with urllib.request.urlopen(f"{base}/__sandbox/stats", timeout=5) as r:
         return json.load(r)
@@ -252,6 +263,12 @@ def main():
     os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700)
     bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
     watcher = Watcher(bus)
+    # Every Notify call on the bus (to dunst), as dbus-monitor prints it.
+    notified = []
+    monitor = subprocess.Popen(["dbus-monitor", "--session",
+                                "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    threading.Thread(target=lambda: [notified.append(l) for l in monitor.stdout], daemon=True).start()
     log_lines = []
     # The app logs (tracing) to stdout.
     app = subprocess.Popen([BIN, "--demo"], env=env, stdout=subprocess.PIPE,
@@ -322,7 +339,15 @@ def main():
         assert app.poll() is None, "the app still runs"
         assert item.item("Title") == "DevHive", "its tray item is still there"
 
-        step("4b. single instance: a second launch exits and shows the first window")
+        step("4b. while hidden, a message by another user reaches the notification daemon")
+        bob = rest(base, "POST", "/api/v1/auth/login", body={"username": "bob", "password": "password123"})["token"]
+        projects = rest(base, "GET", "/api/v1/projects", bob)["projects"]
+        hello = f"while hidden {time.time_ns()}"
+        rest(base, "POST", f"/api/v1/projects/{projects[0]['id']}/messages", bob, {"content": hello})
+        wait_for(lambda: any(hello in n for n in notified), "a notification with bob's message", 20)
+        assert window_state() != "IsViewable", "the window stayed hidden"
+
+        step("4c. single instance: a second launch exits and shows the first window")
         second = subprocess.run([BIN, "--demo"], env=env, capture_output=True, timeout=30)
         assert second.returncode == 0, f"the second launch exited {second.returncode}"
         wait_for(lambda: window_state() == "IsViewable", "the first window shown again", 10)
@@ -345,6 +370,7 @@ def main():
                 app.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 app.kill()
+        monitor.terminate()
         watcher.loop.quit()
         shutil.rmtree(home, ignore_errors=True)
     return 1 if failed else 0
