@@ -135,6 +135,11 @@ impl<T: TokenSource> Feed<T> {
     }
 
     /// Stops every connection (closing sockets politely); the feed can watch again later.
+    ///
+    /// Cancellation: the stop takes effect at the first poll, before any wait: every driver
+    /// is told to stop and the watched list is cleared. Dropping the future after that
+    /// abandons only the wait for the drivers to close their sockets (they still do, in their
+    /// own tasks); dropping it before it was ever polled stops nothing.
     pub async fn stop(&self) {
         let drained: Vec<DriverHandle> = {
             let mut drivers = self.inner.drivers.lock().expect("drivers lock");
@@ -143,15 +148,15 @@ impl<T: TokenSource> Feed<T> {
         for driver in &drained {
             let _ = driver.commands.send(Command::Stop);
         }
-        for driver in drained {
-            let _ = driver.task.await;
-        }
         self.inner
             .shared
             .watched
             .write()
             .expect("watched lock")
             .clear();
+        for driver in drained {
+            let _ = driver.task.await;
+        }
     }
 
     /// Every update from now on: connection states, events and resyncs.

@@ -56,6 +56,8 @@ pub enum ProbeError {
 }
 
 /// Probes `socket` (opened for `project`), waiting at most `wait`, then closes it politely.
+/// Dropping the future stops the probe where it is and leaves the socket (borrowed) open, for
+/// the caller to drop or close.
 pub async fn first_answer(
     socket: &mut Socket,
     flavour: Flavour,
