@@ -46,7 +46,8 @@ impl Recorder {
         Ok(found)
     }
 
-    /// Stores one live feed line.
+    /// Stores one live feed line. Dropping the future does not stop the append: it commits
+    /// whole on its blocking thread, or not at all.
     pub async fn live(&mut self, event: &FeedEventView) {
         self.dirty.insert(event.project_id.clone());
         let record = FeedRecord {

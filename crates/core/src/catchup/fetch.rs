@@ -141,3 +141,45 @@ pub async fn catch_up<T: TokenSource>(
     let fresh = fetch_snapshot(api, budget, project).await?;
     exchange(store, project, fresh, me).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_bodies_become_rows_with_lowercase_ids_and_short_previews() {
+        let task: Task = serde_json::from_value(serde_json::json!({
+            "id": "T-1", "projectId": "P", "description": "Ship", "status": 1,
+            "assigneeId": "U-B", "assignee": {"username": "bob"}
+        }))
+        .unwrap();
+        let message: Message = serde_json::from_value(serde_json::json!({
+            "id": "M-1", "senderId": "U-A", "content": "x".repeat(500),
+            "createdAt": "2026-01-01T00:00:00Z", "sender": {"username": "ada"}
+        }))
+        .unwrap();
+        let member: Member =
+            serde_json::from_value(serde_json::json!({"id": "U-A", "username": "ada"})).unwrap();
+        let s = snapshot_of(std::slice::from_ref(&task), &[message], &[member], 7);
+        assert_eq!(s.taken_at_ms, 7);
+        assert_eq!(
+            s.tasks,
+            vec![TaskRow {
+                id: "t-1".into(),
+                status: 1,
+                title: "Ship".into(),
+                assignee_id: Some("u-b".into()),
+                assignee: Some("bob".into()),
+            }]
+        );
+        assert!(!s.tasks_truncated);
+        assert_eq!(s.messages[0].sender_id, "u-a");
+        assert_eq!(s.messages[0].preview.chars().count(), PREVIEW_CHARS);
+        assert_eq!(s.members[0].user_id, "u-a");
+        let full = vec![task; TASK_PAGE];
+        assert!(
+            snapshot_of(&full, &[], &[], 0).tasks_truncated,
+            "a full page may hide more tasks"
+        );
+    }
+}
