@@ -191,6 +191,7 @@ impl Watch {
                 printer.error(&format!("{sentence}: {}", offline.reason));
             }
             UiEvent::PhaseChanged(_)
+            | UiEvent::CatchUp(_)
             | UiEvent::TimelineAppended(_)
             | UiEvent::SettingsChanged(_) => {}
         }
