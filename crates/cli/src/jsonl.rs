@@ -111,6 +111,18 @@ pub fn resync(ts: &str, r: &ResyncView) -> String {
         .finish()
 }
 
+/// `{"ts","kind":"missed","project","resource","action","id","summary"}`: one change found
+/// by a catch-up (`devhive catchup`, and `watch` after a resync).
+pub fn missed(ts: &str, m: &devhive_core::catchup::Missed) -> String {
+    Line::new(ts, "missed")
+        .field("project", m.project.as_str())
+        .field("resource", m.resource.as_str())
+        .field("action", m.action.as_str())
+        .field("id", m.id.as_str())
+        .field("summary", m.summary.as_str())
+        .finish()
+}
+
 /// `{"ts","kind":"error","message"}`.
 pub fn error(ts: &str, message: &str) -> String {
     Line::new(ts, "error").field("message", message).finish()
@@ -206,6 +218,26 @@ mod tests {
             event(TS, &e),
             format!(
                 r#"{{"ts":"{TS}","kind":"event","project":"{P}","type":"cache_invalidate","resource":"project_members","action":"INSERT","id":"{P}:u1"}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn missed_line_has_exactly_the_fixed_fields() {
+        use devhive_core::catchup::{Missed, MissedAction, MissedResource};
+        let m = Missed {
+            project: P.into(),
+            resource: MissedResource::Task,
+            action: MissedAction::Update,
+            id: "t1".into(),
+            summary: "‘Fix login’ moved To do → Done".into(),
+            at: None,
+            found_at_ms: 0,
+        };
+        assert_eq!(
+            missed(TS, &m),
+            format!(
+                r#"{{"ts":"{TS}","kind":"missed","project":"{P}","resource":"task","action":"UPDATE","id":"t1","summary":"‘Fix login’ moved To do → Done"}}"#
             )
         );
     }

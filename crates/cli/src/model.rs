@@ -44,6 +44,8 @@ pub fn build(
     config.keep = KeepSession::Always;
     config.watch_only = watch_only;
     config.list_projects = list_projects;
+    // `watch` records history itself (record.rs); one-shot commands keep none.
+    config.catch_up = false;
     let (sender, events) = mpsc::unbounded_channel();
     Ok((App::new(config, Arc::new(ChannelPort(sender))), events))
 }

@@ -7,14 +7,17 @@
 use crate::describe::{self, Describer};
 use crate::exit::Exit;
 use crate::globals::Globals;
+use crate::history;
 use crate::jsonl;
 use crate::model;
+use crate::record::Recorder;
 use crate::signin::SignIn;
 use clap::Args;
 use devhive_core::app::{
     epoch_ms, offline_sentence, ConnectionState, ConnectionView, ErrorCode, FeedEventView, Phase,
     ResyncView, SessionState, SessionView, UiEvent,
 };
+use devhive_core::catchup::{CatchUp, Missed};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -58,6 +61,17 @@ pub async fn run(globals: &Globals, args: WatchArgs) -> Exit {
         (false, Some(api)) => Some(Describer { api }),
         _ => None,
     };
+    let recorder = match (history::open(&app, globals), app.authed()) {
+        (Ok(account), Some(api)) => Some(Recorder::new(account, api)),
+        (Err(exit), _) => {
+            eprintln!(
+                "devhive: warning: history is not recorded: {}",
+                exit.message()
+            );
+            None
+        }
+        (Ok(_), None) => None,
+    };
     let mut printer = Printer {
         json: args.json,
         names: BTreeMap::new(),
@@ -68,6 +82,7 @@ pub async fn run(globals: &Globals, args: WatchArgs) -> Exit {
         app: app.clone(),
         describer,
         printer,
+        recorder,
     };
     // Text lines name projects: hold the first lines until the project list is in (or for a
     // few seconds, when the server cannot be reached).
@@ -114,6 +129,9 @@ pub async fn run(globals: &Globals, args: WatchArgs) -> Exit {
             }
         }
     };
+    if let Some(recorder) = &mut run.recorder {
+        recorder.flush().await;
+    }
     app.stop().await;
     outcome
 }
@@ -125,6 +143,7 @@ struct Watch {
     app: devhive_core::app::App,
     describer: Option<Describer>,
     printer: Printer,
+    recorder: Option<Recorder>,
 }
 
 impl Watch {
@@ -143,8 +162,24 @@ impl Watch {
                     None => None,
                 };
                 printer.event(&event, sentence);
+                if let Some(recorder) = &mut self.recorder {
+                    recorder.live(&event).await;
+                }
             }
-            UiEvent::Resync(view) => printer.resync(&view),
+            UiEvent::Resync(view) => {
+                printer.resync(&view);
+                if let Some(recorder) = &mut self.recorder {
+                    match recorder.resync(&view.project_id).await {
+                        Ok(CatchUp::Missed(items)) => {
+                            for item in &items {
+                                printer.missed(item);
+                            }
+                        }
+                        Ok(CatchUp::Baseline) => {}
+                        Err(error) => printer.error(&format!("catch-up failed: {error}")),
+                    }
+                }
+            }
             UiEvent::ProjectsChanged(list) => {
                 printer.names = list.into_iter().map(|p| (p.id, p.name)).collect();
             }
@@ -156,6 +191,7 @@ impl Watch {
                 printer.error(&format!("{sentence}: {}", offline.reason));
             }
             UiEvent::PhaseChanged(_)
+            | UiEvent::CatchUp(_)
             | UiEvent::TimelineAppended(_)
             | UiEvent::SettingsChanged(_) => {}
         }
@@ -317,6 +353,20 @@ impl Printer {
                 "{ts}  {}  resync ({}): refetch everything",
                 self.label(&r.project_id),
                 r.reason
+            );
+        }
+    }
+
+    fn missed(&self, m: &Missed) {
+        let at = UNIX_EPOCH + Duration::from_millis(m.at_ms().max(0) as u64);
+        if self.json {
+            println!("{}", jsonl::missed(&jsonl::timestamp(at), m));
+        } else {
+            println!(
+                "{}  {}  while you were away: {}",
+                self.now(),
+                self.label(&m.project),
+                m.summary
             );
         }
     }

@@ -240,6 +240,9 @@ pub struct Task {
     /// Status code (0 to do, 1 in progress, 2 done in the reference server).
     #[serde(default)]
     pub status: i64,
+    /// Assignee's user id, if any.
+    #[serde(default)]
+    pub assignee_id: Option<String>,
     /// Assignee, if any.
     #[serde(default)]
     pub assignee: Option<TaskPerson>,

@@ -3,6 +3,7 @@
 //! `ui-event`, whose payload is this enum), the CLI prints them as text or JSON lines, and
 //! tests record them.
 
+use super::away::CatchUpView;
 use super::data::ProjectView;
 use super::settings::Settings;
 use super::tray::TrayState;
@@ -27,6 +28,9 @@ pub enum UiEvent {
     FeedEvent(FeedEventView),
     /// Refetch everything for a project.
     Resync(ResyncView),
+    /// What changed while the project was not watched ("While you were away"), found by
+    /// diffing the fresh REST snapshot against the stored one after a resync.
+    CatchUp(CatchUpView),
     /// A diagnostics entry was recorded.
     TimelineAppended(TimelineEntryView),
     /// The project list changed.
@@ -44,6 +48,7 @@ impl UiEvent {
             Self::ConnectionChanged(_) => "connection-changed",
             Self::FeedEvent(_) => "feed-event",
             Self::Resync(_) => "resync",
+            Self::CatchUp(_) => "catch-up",
             Self::TimelineAppended(_) => "timeline-appended",
             Self::ProjectsChanged(_) => "projects-changed",
             Self::SettingsChanged(_) => "settings-changed",

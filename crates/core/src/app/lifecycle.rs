@@ -178,8 +178,18 @@ impl App {
             return Ok(());
         };
         let result = signed.session.logout().await;
+        self.wipe_history(&signed);
         self.set_phase(Phase::signed_out());
         result.map_err(|e| AppError::from(&e))
+    }
+
+    /// Deletes the signed-out account's history (failure mode 11: nothing of it stays).
+    fn wipe_history(&self, signed: &Signed) {
+        let Some(user) = &signed.user_id else { return };
+        let key = crate::history::HistoryKey::new(&signed.target.profile.rest_base, user);
+        if let Err(error) = crate::history::HistoryStore::wipe(&self.inner.config.data_dir, &key) {
+            tracing::warn!(%error, "history not wiped at sign-out");
+        }
     }
 
     /// The remembered server, resolved (none when unset or not resumable).

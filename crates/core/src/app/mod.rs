@@ -9,6 +9,7 @@
 //! method calls on [`App`].
 
 mod authed;
+mod away;
 pub mod bindings;
 mod data;
 mod error;
@@ -26,6 +27,7 @@ mod tray;
 mod view;
 
 pub use authed::{AuthedApi, AuthedError};
+pub use away::{CatchUpView, MissedView};
 pub use data::*;
 pub use error::{AppError, ErrorCode};
 pub use event::{UiEvent, UiPort, UI_EVENT};
@@ -85,6 +87,9 @@ pub struct AppConfig {
     pub watch_only: Option<Vec<String>>,
     /// Fetch the project list at all (off for one-shot commands such as `devhive status`).
     pub list_projects: bool,
+    /// Keep the account's history and publish catch-ups after every resync (the CLI's
+    /// `watch` records its own and turns this off).
+    pub catch_up: bool,
 }
 
 impl AppConfig {
@@ -107,6 +112,7 @@ impl AppConfig {
             list_every: REFRESH_EVERY,
             watch_only: None,
             list_projects: true,
+            catch_up: true,
         }
     }
 }

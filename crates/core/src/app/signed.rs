@@ -32,6 +32,10 @@ pub(crate) struct Signed {
     pub authed: AuthedApi<Session>,
     /// The realtime feed.
     pub feed: Feed<Session>,
+    /// The account's history (none when the config turns catch-ups off or it cannot be opened).
+    pub history: Option<Arc<crate::history::HistoryStore>>,
+    /// The catch-ups' share of the request budget.
+    pub budget: Arc<crate::catchup::RequestBudget>,
     /// Wakes the project lister early (resync, project or membership event).
     list_now: Arc<Notify>,
     tasks: Mutex<Vec<AbortHandle>>,
@@ -74,7 +78,15 @@ impl Signed {
         if let Some(projects) = initial {
             feed.watch(&projects);
         }
+        let history = match (&user_id, config.catch_up) {
+            (Some(user), true) => open_history(app, &target, user),
+            _ => None,
+        };
         Arc::new(Self {
+            history,
+            budget: Arc::new(crate::catchup::RequestBudget::new(
+                crate::catchup::PER_MINUTE,
+            )),
             target,
             account,
             user_id,
@@ -129,6 +141,35 @@ impl Signed {
             task.abort();
         }
         self.feed.stop().await;
+    }
+}
+
+/// Opens the account's history; a file set aside is noted in the timeline, a store that
+/// cannot be made at all only costs the catch-ups.
+fn open_history(
+    app: &App,
+    target: &ServerTarget,
+    user: &str,
+) -> Option<Arc<crate::history::HistoryStore>> {
+    use crate::history::{HistoryKey, HistoryStore};
+    use crate::timeline::{Entry, Scope};
+    let key = HistoryKey::new(&target.profile.rest_base, user);
+    match HistoryStore::open(&app.inner.config.data_dir, &key) {
+        Ok(opened) => {
+            if let Some(warning) = opened.warning {
+                app.inner.timeline.record(
+                    Scope::Session,
+                    Entry::Note {
+                        message: warning.to_string(),
+                    },
+                );
+            }
+            Some(Arc::new(opened.store))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "history unavailable: no catch-ups this session");
+            None
+        }
     }
 }
 
@@ -201,6 +242,7 @@ async fn forward_feed(
             }
             FeedUpdate::Resync { project, reason } => {
                 list_now.notify_one();
+                tokio::spawn(super::away::catch_up(weak.clone(), project.clone()));
                 app.publish(UiEvent::Resync(mapping::resync_view(&project, reason)));
             }
         }

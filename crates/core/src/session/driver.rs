@@ -323,6 +323,9 @@ fn log(entry: &Entry) {
             tracing::info!(jump_secs, "wall clock jumped: the machine slept")
         }
         Entry::Error { message } => tracing::info!(%message, "session"),
-        Entry::Handshake { .. } | Entry::Closed { .. } | Entry::Resync { .. } => {}
+        Entry::Handshake { .. }
+        | Entry::Closed { .. }
+        | Entry::Resync { .. }
+        | Entry::Note { .. } => {}
     }
 }
