@@ -144,6 +144,11 @@ async fn a_server_without_task_lists_degrades_quietly_with_a_note() {
         notes[0].as_str(),
         "the note is in the diagnostics"
     );
+    let timeline = bundle["session_timeline"].to_string();
+    assert!(
+        timeline.contains("\"kind\":\"note\""),
+        "and in the timeline: {timeline}"
+    );
     // A project that does not exist is still an error: only the router's 404 degrades.
     let missing = app
         .fetch(

@@ -11,6 +11,7 @@ use crate::api::ApiError;
 use crate::auth::TokenSource;
 use crate::server::ServerProfile;
 use crate::support::bundle::{self, BundleInput, ProjectRef};
+use crate::timeline::{Entry, Scope};
 
 /// What a missing endpoint serves instead: the same kind, empty.
 fn empty(kind: ResourceKind) -> Option<ResourceData> {
@@ -94,7 +95,6 @@ impl App {
             endpoint(kind),
             error.detail()
         );
-        // The note reaches the diagnostics bundle through `notes()` (its "notes" field).
         let first = self
             .inner
             .missing
@@ -104,6 +104,9 @@ impl App {
             .is_none();
         if first {
             tracing::info!(%note, "REST resource missing");
+            self.inner
+                .timeline
+                .record(Scope::Session, Entry::Note { message: note });
         }
     }
 
