@@ -113,6 +113,13 @@ pub fn run() {
                     w.hide()?;
                 }
             }
+            // scripts/app-cost: the same app and WebView showing a static page (the floor).
+            if std::env::var_os("DEVHIVE_COST_FLOOR").is_some() {
+                if let Some(w) = tauri_app.get_webview_window("main") {
+                    let floor = w.url()?.join("floor.html")?;
+                    w.navigate(floor)?;
+                }
+            }
             if demo {
                 let holder = Arc::new(DemoServer::default());
                 tauri_app.manage(holder.clone());

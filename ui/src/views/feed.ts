@@ -1,4 +1,5 @@
 import { html, type TemplateResult } from 'lit-html';
+import { repeat } from 'lit-html/directives/repeat.js';
 import type { App } from '../app';
 import { relativeTime } from '../model/feed';
 
@@ -20,7 +21,10 @@ export function feedView(app: App): TemplateResult {
     ${items.length === 0
       ? html`<p class="empty" data-testid="feed-empty">Nothing yet. New messages and changes in your projects appear here as they happen.</p>`
       : html`<ol class="feed" data-testid="feed">
-          ${items.map(
+          ${repeat(
+            items,
+            // Keyed: a new item is one inserted row, not a rewrite of every row below it.
+            (i) => i.key,
             (i) => html`<li class="feed-item kind-${i.kind}" data-testid="feed-item">
               <span class="feed-text">${i.text}</span>
               <span class="feed-meta"><span class="tag">${app.projectName(i.projectId)}</span><time>${relativeTime(i.at, m.now)}</time></span>
