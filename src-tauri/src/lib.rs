@@ -74,6 +74,7 @@ pub fn run() {
             commands::reconnect_now,
             commands::refresh_session_now,
             commands::fetch_resource,
+            commands::post_message,
             commands::export_diagnostics,
             commands::save_diagnostics,
             commands::update_settings,

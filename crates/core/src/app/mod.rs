@@ -322,6 +322,32 @@ impl App {
         Ok(self.session_view())
     }
 
+    /// Posts `content` to a project's chat (`POST /projects/{id}/messages`, one 401 retry)
+    /// and returns the stored message. Errors are in plain words: `Forbidden` when the user is
+    /// not a member, `InvalidInput` with the server's words for a 400 (or an empty text),
+    /// `Network` when offline. The front end keeps the text whenever this fails.
+    pub async fn post_message(
+        &self,
+        project_id: &str,
+        content: &str,
+    ) -> Result<MessageView, AppError> {
+        if content.trim().is_empty() {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                "The message is empty: type something to send.",
+            ));
+        }
+        let s = self.signed().ok_or_else(AppError::not_signed_in)?;
+        let project_id = project_id.to_ascii_lowercase();
+        match s.authed.post_message(&project_id, content).await {
+            Ok(message) => Ok(message_view(&message)),
+            Err(e) => {
+                tracing::info!(project = %project_id, error = %e, "posting a message failed");
+                Err(post_error(&e))
+            }
+        }
+    }
+
     /// Applies the notification policy to feed lines a front end offers.
     pub fn offer_notifications(&self, items: Vec<NotifyItem>) {
         let settings = self.settings();
@@ -444,4 +470,23 @@ impl App {
             self.inner.port.notify(&n.title, &n.body);
         }
     }
+}
+
+/// A failed post in plain words (the server's own words for a 400).
+fn post_error(e: &AuthedError) -> AppError {
+    let base = AppError::from(e);
+    let message = match base.code {
+        ErrorCode::Forbidden => {
+            "You are not a member of this project, so you cannot write to its chat. \
+             Your text was kept."
+                .to_owned()
+        }
+        ErrorCode::Network => format!(
+            "Not sent: the server could not be reached ({}). Your text was kept; send it again when you are back online.",
+            base.message
+        ),
+        ErrorCode::InvalidInput => format!("The server refused the message: {}", base.message),
+        _ => format!("Not sent: {} Your text was kept.", base.message),
+    };
+    AppError::new(base.code, message)
 }
