@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "reconnect_now",
     "refresh_session_now",
     "fetch_resource",
+    "post_message",
     "export_diagnostics",
     "save_diagnostics",
     "update_settings",

@@ -10,6 +10,7 @@ import type { Settings } from './generated/Settings';
 import type { SettingsPatch } from './generated/SettingsPatch';
 import type { SignInRequest } from './generated/SignInRequest';
 import type { TimelineEntryView } from './generated/TimelineEntryView';
+import { Continuity } from './continuity';
 import { commands, onEvents, toAppError } from './ipc';
 import { DataCache } from './model/cache';
 import { describeChange, describeEvent, mergeFeed, type FeedItem } from './model/feed';
@@ -60,9 +61,12 @@ export function initialModel(now: number): Model {
 export class App {
   model: Model;
   readonly cache: DataCache;
+  /** The composer and "While you were away" (ui/src/continuity.ts). */
+  readonly continuity: Continuity;
 
   constructor(private readonly redraw: () => void) {
     this.model = initialModel(Date.now());
+    this.continuity = new Continuity(() => this.redraw(), (p, c) => commands.postMessage(p, c));
     this.cache = new DataCache({
       fetch: (k) => commands.fetchResource(k.projectId, k.kind, k.id),
       now: () => Date.now(),
@@ -115,6 +119,7 @@ export class App {
         if (item) this.addFeed([item], true);
       },
       resync: (r) => this.cache.resync(r.project_id),
+      'catch-up': (c) => this.continuity.onCatchUp(c),
       'timeline-appended': (t) => this.set({ timeline: [...this.model.timeline, t].slice(-1000) }),
       'projects-changed': (projects) => this.set({ projects }),
       'settings-changed': (settings) => this.set({ settings }),
@@ -147,6 +152,7 @@ export class App {
     if (s.state === 'signed_out') {
       for (const id of Object.keys(this.model.connections)) this.cache.forget(id);
       this.set({ connections: {}, feed: [], projects: [] });
+      this.continuity.clear();
     }
   }
 

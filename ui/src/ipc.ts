@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { AppError } from './generated/AppError';
 import type { AppInfo } from './generated/AppInfo';
+import type { MessageView } from './generated/MessageView';
 import type { NotifyItem } from './generated/NotifyItem';
 import type { ResourceData } from './generated/ResourceData';
 import type { ResourceKind } from './generated/ResourceKind';
@@ -48,6 +49,7 @@ export const commands = {
   refreshSessionNow: () => call<SessionView>('refresh_session_now'),
   fetchResource: (projectId: string, kind: ResourceKind, id: string | null) =>
     call<ResourceData>('fetch_resource', { projectId, kind, id }),
+  postMessage: (projectId: string, content: string) => call<MessageView>('post_message', { projectId, content }),
   exportDiagnostics: () => call<string>('export_diagnostics'),
   saveDiagnostics: () => call<string>('save_diagnostics'),
   /** Sends only what the user changed; answers with the settings now in effect. */

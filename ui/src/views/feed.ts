@@ -1,5 +1,6 @@
 import { html, type TemplateResult } from 'lit-html';
 import type { App } from '../app';
+import { awayView, composerView } from '../continuity';
 import { relativeTime } from '../model/feed';
 
 /** The live feed, newest first, with a project filter. */
@@ -17,6 +18,8 @@ export function feedView(app: App): TemplateResult {
         </select>
       </label>
     </header>
+    ${composerView(app.continuity, watched, m.filter)}
+    ${awayView(app.continuity, (id) => app.projectName(id), m.filter, m.now)}
     ${items.length === 0
       ? html`<p class="empty" data-testid="feed-empty">Nothing yet. New messages and changes in your projects appear here as they happen.</p>`
       : html`<ol class="feed" data-testid="feed">

@@ -1,0 +1,53 @@
+import { describe, expect, it, vi } from 'vitest';
+import { addCatchUp, Continuity, dayLabel, groupByDay } from './continuity';
+
+const now = new Date(2026, 11, 3, 13, 30).getTime();
+const at = (d: number, h: number, m: number) => new Date(2026, 11, d, h, m).getTime();
+
+describe('day labels', () => {
+  it('says Today, Yesterday, then the date, with an absolute time', () => {
+    expect(dayLabel(at(3, 9, 14), now)).toBe('Today 09:14');
+    expect(dayLabel(at(2, 18, 2), now)).toBe('Yesterday 18:02');
+    expect(dayLabel(new Date(2026, 10, 28, 7, 45).getTime(), now)).toBe('Sat 28 Nov 07:45');
+    expect(dayLabel(new Date(2025, 10, 28, 7, 45).getTime(), now)).toBe('Fri 28 Nov 2025 07:45');
+  });
+
+  it('groups newest first under one heading per day', () => {
+    const item = (id: string, t: number) => ({ project_id: 'p', resource: 'message', action: 'INSERT', id, summary: id, at_ms: t });
+    const groups = groupByDay([item('a', at(2, 10, 0)), item('b', at(3, 9, 0)), item('c', at(3, 11, 0))], now);
+    expect(groups.map((g) => [g.day, g.items.map((i) => i.id)])).toEqual([['Today', ['c', 'b']], ['Yesterday', ['a']]]);
+  });
+});
+
+describe('catch-up', () => {
+  it('ignores a baseline and counts a repeated item once', () => {
+    const items = [{ resource: 'task', action: 'UPDATE', id: 't1', summary: 'moved', at_ms: 1 }];
+    expect(addCatchUp([], { project_id: 'p', baseline: true, items: [] })).toEqual([]);
+    const once = addCatchUp([], { project_id: 'p', baseline: false, items });
+    expect(addCatchUp(once, { project_id: 'p', baseline: false, items })).toHaveLength(1);
+  });
+});
+
+describe('composer', () => {
+  it('keeps the text and shows the error when sending fails, clears it on success', async () => {
+    const post = vi.fn().mockRejectedValueOnce({ code: 'forbidden', message: 'You are not a member' }).mockResolvedValueOnce({});
+    const c = new Continuity(() => undefined, post);
+    c.setText('hello');
+    await c.send('p1');
+    expect(c.composer.text).toBe('hello');
+    expect(c.composer.error?.message).toBe('You are not a member');
+    await c.send('p1');
+    expect(post).toHaveBeenLastCalledWith('p1', 'hello');
+    expect(c.composer.text).toBe('');
+    expect(c.composer.error).toBeNull();
+  });
+
+  it('never sends an empty text', async () => {
+    const post = vi.fn();
+    const c = new Continuity(() => undefined, post);
+    c.setText('   ');
+    await c.send('p1');
+    expect(post).not.toHaveBeenCalled();
+    expect(c.composer.error?.code).toBe('invalid_input');
+  });
+});
