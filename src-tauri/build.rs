@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "refresh_session_now",
     "fetch_resource",
     "post_message",
+    "stored_feed",
+    "mark_all_read",
     "export_diagnostics",
     "save_diagnostics",
     "update_settings",

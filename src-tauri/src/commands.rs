@@ -3,7 +3,7 @@
 
 use devhive_core::app::{
     App, AppError, AppInfo, MessageView, NotifyItem, ResourceData, ResourceKind, SessionView,
-    Settings, SettingsPatch, SignInRequest, Snapshot,
+    Settings, SettingsPatch, SignInRequest, Snapshot, StoredFeedView,
 };
 use tauri::{Manager, State};
 
@@ -75,6 +75,18 @@ pub async fn post_message(
         "post_message",
         app.post_message(&project_id, &content).await,
     )
+}
+
+/// The stored feed and unread counts (the feed restored after a restart).
+#[tauri::command]
+pub fn stored_feed(app: Model<'_>) -> Result<StoredFeedView, AppError> {
+    reply("stored_feed", app.stored_feed())
+}
+
+/// "Mark all read".
+#[tauri::command]
+pub fn mark_all_read(app: Model<'_>) -> Result<StoredFeedView, AppError> {
+    reply("mark_all_read", app.mark_all_read())
 }
 
 /// Fetches one piece of a project's data.

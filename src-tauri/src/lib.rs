@@ -75,6 +75,8 @@ pub fn run() {
             commands::refresh_session_now,
             commands::fetch_resource,
             commands::post_message,
+            commands::stored_feed,
+            commands::mark_all_read,
             commands::export_diagnostics,
             commands::save_diagnostics,
             commands::update_settings,

@@ -22,7 +22,7 @@ async function mockBackend(page, fixture) {
       lifetime_secs: 900, next_refresh_at_ms: t0 + 780_000, last_refresh: { ok: true, at_ms: t0 - 60_000, detail: null },
       refresh_token_storage: 'OS keychain (Secret Service)', reason: null,
     };
-    window.__state = { messages: f.messages ?? [], tasks: f.tasks ?? [], signInError: f.signInError ?? null, settings: f.settings };
+    window.__state = { stored: f.stored ?? null, messages: f.messages ?? [], tasks: f.tasks ?? [], signInError: f.signInError ?? null, settings: f.settings };
     const phase = f.phase ?? (f.session === 'signed_out' ? { phase: 'signed_out', notice: null, refused: null } : { phase: 'signed_in', offline: null });
     window.__harnessHandler = (cmd, args) => {
       switch (cmd) {
@@ -40,6 +40,12 @@ async function mockBackend(page, fixture) {
           if (args.kind === 'tasks') return { kind: 'tasks', data: window.__state.tasks ?? [] };
           if (args.kind === 'task') return { kind: 'task', data: (window.__state.tasks ?? []).find((t) => t.id === args.id) ?? null };
           return { kind: 'project', data: (f.projects ?? []).find((p) => p.id === args.projectId) };
+        case 'stored_feed':
+          return window.__state.stored ?? { items: [], unread: {} };
+        case 'mark_all_read':
+          window.__state.markedAllRead = true;
+          window.__state.stored = { items: (window.__state.stored?.items ?? []).map((i) => ({ ...i, read: true })), unread: {} };
+          return window.__state.stored;
         case 'post_message': {
           const fail = window.__state.postErrors?.shift();
           if (fail) return Promise.reject(fail);
@@ -320,7 +326,23 @@ export const scenarios = {
     assert.deepEqual(times, ['Today 09:15', 'Today 09:14', 'Yesterday 18:02']);
     const live = await page.$$eval('[data-testid=feed-item] .feed-text', (els) => els.map((e) => e.textContent));
     assert.deepEqual(live, ['bob: Live and well'], 'missed items stay out of the live feed');
-    await page.click('[data-testid=away-dismiss]');
+    await page.click('[data-testid=mark-all-read]');
     await page.waitForFunction(() => !document.querySelector('[data-testid=away]'));
+    assert.equal(await page.evaluate(() => window.__state.markedAllRead), true);
+  },
+
+  async 'after a restart the stored feed comes back with unread counts, and mark all read clears them'({ page, base, assert }) {
+    const t = now();
+    const stored = (id, summary, at_ms, read) => ({ project_id: P1, catch_up: true, resource: 'message', action: 'INSERT', id, summary, at_ms, read });
+    await mockBackend(page, {
+      projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')],
+      stored: { items: [stored('m0', 'carol: seen yesterday', t - 86_400_000, true), stored('m1', 'bob: while you were away', t - 60_000, false), stored('m2', 'bob: and this', t - 30_000, false)], unread: { [P1]: 2 } },
+    });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=away]');
+    assert.equal(await page.textContent('[data-testid=unread-count]'), 'Apollo: 2 unread');
+    assert.equal(await page.textContent('[data-testid=away-count]'), '2', 'only the unread catch-up items');
+    await page.click('[data-testid=unread-mark-all-read]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=unread]') && !document.querySelector('[data-testid=away]'));
   },
 };

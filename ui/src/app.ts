@@ -66,7 +66,9 @@ export class App {
 
   constructor(private readonly redraw: () => void) {
     this.model = initialModel(Date.now());
-    this.continuity = new Continuity(() => this.redraw(), (p, c) => commands.postMessage(p, c));
+    this.continuity = new Continuity(() => this.redraw(), {
+      post: (p, c) => commands.postMessage(p, c), storedFeed: () => commands.storedFeed(), markAllRead: () => commands.markAllRead(),
+    });
     this.cache = new DataCache({
       fetch: (k) => commands.fetchResource(k.projectId, k.kind, k.id),
       now: () => Date.now(),
@@ -134,6 +136,7 @@ export class App {
         timeline: s.timeline, settings: s.settings, loaded: true,
       });
       for (const c of s.connections) if (c.state === 'connected') this.cache.resync(c.project_id);
+      if (s.phase.phase === 'signed_in') void this.continuity.restore();
     } catch (e) {
       this.set({ loaded: true, notice: errorMessage(toAppError(e)) });
     }
@@ -143,6 +146,7 @@ export class App {
     const wasIn = this.model.phase.phase === 'signed_in';
     this.set({ phase });
     if (phase.phase === 'signed_in' && !wasIn) {
+      void this.continuity.restore();
       commands.snapshot().then((snap) => this.set({ userId: snap.user_id, projects: snap.projects.length ? snap.projects : this.model.projects })).catch(() => undefined);
     }
   }

@@ -1,6 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { addCatchUp, Continuity, dayLabel, groupByDay } from './continuity';
 
+const empty = { items: [], unread: {} };
+const port = (post: any) => ({ post, storedFeed: vi.fn().mockResolvedValue(empty), markAllRead: vi.fn().mockResolvedValue(empty) });
+
 const now = new Date(2026, 11, 3, 13, 30).getTime();
 const at = (d: number, h: number, m: number) => new Date(2026, 11, d, h, m).getTime();
 
@@ -31,7 +34,7 @@ describe('catch-up', () => {
 describe('composer', () => {
   it('keeps the text and shows the error when sending fails, clears it on success', async () => {
     const post = vi.fn().mockRejectedValueOnce({ code: 'forbidden', message: 'You are not a member' }).mockResolvedValueOnce({});
-    const c = new Continuity(() => undefined, post);
+    const c = new Continuity(() => undefined, port(post));
     c.setText('hello');
     await c.send('p1');
     expect(c.composer.text).toBe('hello');
@@ -44,10 +47,33 @@ describe('composer', () => {
 
   it('never sends an empty text', async () => {
     const post = vi.fn();
-    const c = new Continuity(() => undefined, post);
+    const c = new Continuity(() => undefined, port(post));
     c.setText('   ');
     await c.send('p1');
     expect(post).not.toHaveBeenCalled();
     expect(c.composer.error?.code).toBe('invalid_input');
+  });
+});
+
+describe('restored feed', () => {
+  it('puts unread catch-up items under "While you were away" and mark all read empties it', async () => {
+    const stored = {
+      items: [
+        { project_id: 'p', catch_up: true, resource: 'message', action: 'INSERT', id: 'm1', summary: 'bob: hi', at_ms: 5, read: false },
+        { project_id: 'p', catch_up: true, resource: 'message', action: 'INSERT', id: 'm0', summary: 'old', at_ms: 1, read: true },
+      ],
+      unread: { p: 1 },
+    };
+    const markAllRead = vi.fn().mockResolvedValue(empty);
+    const c = new Continuity(() => undefined, { post: vi.fn(), storedFeed: vi.fn().mockResolvedValue(stored), markAllRead });
+    await c.restore();
+    expect(c.away.map((i) => i.id)).toEqual(['m1']);
+    expect(c.unread).toEqual({ p: 1 });
+    c.onCatchUp({ project_id: 'p', baseline: false, items: [{ resource: 'message', action: 'INSERT', id: 'm1', summary: 'bob: hi', at_ms: 5 }] });
+    expect(c.away).toHaveLength(1);
+    await c.markAllRead();
+    expect(markAllRead).toHaveBeenCalled();
+    expect(c.away).toEqual([]);
+    expect(c.unread).toEqual({});
   });
 });

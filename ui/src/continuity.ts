@@ -6,6 +6,7 @@ import type { AppError } from './generated/AppError';
 import type { CatchUpView } from './generated/CatchUpView';
 import type { MessageView } from './generated/MessageView';
 import type { MissedView } from './generated/MissedView';
+import type { StoredFeedView } from './generated/StoredFeedView';
 
 /** One missed item with its project. */
 export interface AwayItem extends MissedView {
@@ -61,19 +62,63 @@ export interface ComposerState {
 }
 
 /** The composer and the catch-up group: state plus the actions the views call. */
+/** What the continuity block calls in the shell. */
+export interface ContinuityPort {
+  post: (projectId: string, content: string) => Promise<MessageView>;
+  storedFeed: () => Promise<StoredFeedView>;
+  markAllRead: () => Promise<StoredFeedView>;
+}
+
 export class Continuity {
   away: AwayItem[] = [];
+  /** Unread stored items per project (from the history store). */
+  unread: Record<string, number> = {};
   composer: ComposerState = { projectId: null, text: '', busy: false, error: null };
 
   constructor(
     private readonly redraw: () => void,
-    private readonly post: (projectId: string, content: string) => Promise<MessageView>,
+    private readonly port: ContinuityPort,
   ) {}
 
   onCatchUp(c: CatchUpView): void {
     const next = addCatchUp(this.away, c);
+    void this.restore();
     if (next === this.away) return;
     this.away = next;
+    this.redraw();
+  }
+
+  /** Loads the stored feed: unread catch-up items join "While you were away", counts follow. */
+  async restore(): Promise<void> {
+    try {
+      this.apply(await this.port.storedFeed());
+    } catch {
+      // Not signed in yet or no history: nothing to restore.
+    }
+  }
+
+  async markAllRead(): Promise<void> {
+    try {
+      this.apply(await this.port.markAllRead());
+      this.away = [];
+    } catch (e) {
+      this.composer = { ...this.composer, error: e as AppError };
+    }
+    this.redraw();
+  }
+
+  private apply(v: StoredFeedView): void {
+    const byProject = new Map<string, CatchUpView>();
+    for (const i of v.items) {
+      if (!i.catch_up || i.read) continue;
+      const c = byProject.get(i.project_id) ?? { project_id: i.project_id, baseline: false, items: [] };
+      c.items.push({ resource: i.resource, action: i.action, id: i.id, summary: i.summary, at_ms: i.at_ms });
+      byProject.set(i.project_id, c);
+    }
+    let away = this.away;
+    for (const c of byProject.values()) away = addCatchUp(away, c);
+    this.away = away;
+    this.unread = { ...v.unread };
     this.redraw();
   }
 
@@ -85,6 +130,7 @@ export class Continuity {
   /** Forgets everything (sign-out): another user must never see it. */
   clear(): void {
     this.away = [];
+    this.unread = {};
     this.composer = { projectId: null, text: '', busy: false, error: null };
     this.redraw();
   }
@@ -116,7 +162,7 @@ export class Continuity {
     this.composer = { ...this.composer, projectId, busy: true, error: null };
     this.redraw();
     try {
-      await this.post(projectId, text);
+      await this.port.post(projectId, text);
       // Only clear what was sent: anything typed while it was on its way stays.
       const rest = this.composer.text === text ? '' : this.composer.text;
       this.composer = { ...this.composer, text: rest, busy: false, error: null };
@@ -155,7 +201,7 @@ export function awayView(c: Continuity, projectName: (id: string) => string, fil
   return html`<section class="away" data-testid="away">
     <header class="panel-head">
       <h3>While you were away <span class="count" data-testid="away-count">${items.length}</span></h3>
-      <button type="button" data-testid="away-dismiss" @click=${() => c.dismissAway()}>Dismiss</button>
+      <button type="button" data-testid="mark-all-read" @click=${() => void c.markAllRead()}>Mark all read</button>
     </header>
     ${groupByDay(items, now).map((g) => html`<h4 class="away-day" data-testid="away-day">${g.day}</h4>
       <ol class="feed">
@@ -165,4 +211,14 @@ export function awayView(c: Continuity, projectName: (id: string) => string, fil
         </li>`)}
       </ol>`)}
   </section>`;
+}
+
+/** Unread counts per project, as small badges next to the feed's title. */
+export function unreadView(c: Continuity, projectName: (id: string) => string): TemplateResult | typeof nothing {
+  const rows = Object.entries(c.unread).filter(([, n]) => n > 0);
+  if (rows.length === 0) return nothing;
+  return html`<p class="unread" data-testid="unread">
+    ${rows.map(([id, n]) => html`<span class="tag" data-testid="unread-count" data-project=${id}>${projectName(id)}: ${n} unread</span> `)}
+    <button type="button" data-testid="unread-mark-all-read" @click=${() => void c.markAllRead()}>Mark all read</button>
+  </p>`;
 }

@@ -13,6 +13,7 @@ import type { Settings } from './generated/Settings';
 import type { SettingsPatch } from './generated/SettingsPatch';
 import type { SignInRequest } from './generated/SignInRequest';
 import type { Snapshot } from './generated/Snapshot';
+import type { StoredFeedView } from './generated/StoredFeedView';
 import type { UiEvent } from './generated/UiEvent';
 
 /** The Tauri event every app-model event arrives under (`UI_EVENT` in Rust). */
@@ -50,6 +51,8 @@ export const commands = {
   fetchResource: (projectId: string, kind: ResourceKind, id: string | null) =>
     call<ResourceData>('fetch_resource', { projectId, kind, id }),
   postMessage: (projectId: string, content: string) => call<MessageView>('post_message', { projectId, content }),
+  storedFeed: () => call<StoredFeedView>('stored_feed'),
+  markAllRead: () => call<StoredFeedView>('mark_all_read'),
   exportDiagnostics: () => call<string>('export_diagnostics'),
   saveDiagnostics: () => call<string>('save_diagnostics'),
   /** Sends only what the user changed; answers with the settings now in effect. */

@@ -1,6 +1,6 @@
 import { html, type TemplateResult } from 'lit-html';
 import type { App } from '../app';
-import { awayView, composerView } from '../continuity';
+import { awayView, composerView, unreadView } from '../continuity';
 import { relativeTime } from '../model/feed';
 
 /** The live feed, newest first, with a project filter. */
@@ -18,6 +18,7 @@ export function feedView(app: App): TemplateResult {
         </select>
       </label>
     </header>
+    ${unreadView(app.continuity, (id) => app.projectName(id))}
     ${composerView(app.continuity, watched, m.filter)}
     ${awayView(app.continuity, (id) => app.projectName(id), m.filter, m.now)}
     ${items.length === 0

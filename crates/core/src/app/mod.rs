@@ -22,6 +22,7 @@ mod schedule;
 mod settings;
 mod signed;
 mod signin;
+mod stored;
 mod throttle;
 mod tray;
 mod view;
@@ -38,6 +39,7 @@ pub use settings::{
     JsonFileSettings, MemorySettings, Settings, SettingsError, SettingsPatch, SettingsStore,
 };
 pub use signin::{resolve, ServerChoice, ServerSettings, ServerTarget, SignInRequest};
+pub use stored::{StoredFeedView, StoredItemView, STORED_FEED_LIMIT};
 pub use throttle::{summary_text, Decision, NotifyThrottle, Summary, WINDOW};
 pub use tray::{aggregate, tooltip, TrayState};
 pub use view::*;
