@@ -122,11 +122,6 @@ export class Continuity {
     this.redraw();
   }
 
-  dismissAway(): void {
-    this.away = [];
-    this.redraw();
-  }
-
   /** Forgets everything (sign-out): another user must never see it. */
   clear(): void {
     this.away = [];

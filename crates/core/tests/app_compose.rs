@@ -82,3 +82,21 @@ async fn offline_says_the_server_cannot_be_reached_and_the_text_is_kept() {
     assert!(error.message.contains("kept"), "{error:?}");
     alice.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_refuses_a_blank_message_with_a_400_in_its_own_words() {
+    let running = sandbox().await;
+    let machine = Machine::new("compose-400");
+    let alice = signed_in(&machine, &running, "alice").await;
+    let error = alice
+        .authed()
+        .unwrap()
+        .post_message(&apollo(), " ")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, devhive_core::app::AuthedError::Api(devhive_core::api::ApiError::BadRequest { detail }) if detail == "Message content is required"),
+        "{error:?}"
+    );
+    alice.stop().await;
+}

@@ -492,3 +492,26 @@ fn post_error(e: &AuthedError) -> AppError {
     };
     AppError::new(base.code, message)
 }
+
+#[cfg(test)]
+mod post_error_tests {
+    use super::*;
+    use crate::api::ApiError;
+
+    #[test]
+    fn a_400_keeps_the_servers_words_and_a_403_says_not_a_member() {
+        let bad = post_error(&AuthedError::Api(ApiError::BadRequest {
+            detail: "Message content is required".into(),
+        }));
+        assert_eq!(bad.code, ErrorCode::InvalidInput);
+        assert_eq!(
+            bad.message,
+            "The server refused the message: Message content is required"
+        );
+        let forbidden = post_error(&AuthedError::Api(ApiError::Forbidden {
+            detail: "Access denied".into(),
+        }));
+        assert_eq!(forbidden.code, ErrorCode::Forbidden);
+        assert!(forbidden.message.contains("not a member"), "{forbidden:?}");
+    }
+}
