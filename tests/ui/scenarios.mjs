@@ -278,7 +278,7 @@ export const scenarios = {
     await page.waitForFunction(() => !document.querySelector('[data-testid=notice]'));
   },
 
-  async 'composer keeps the text and says why when sending fails, clears it once sent'({ page, base, assert }) {
+  async 'composer keeps the text and says why when sending fails, clears it once sent'({ page, base, assert, screenshot }) {
     await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')] });
     await page.goto(base);
     await page.waitForSelector('[data-testid=composer]');
@@ -293,6 +293,7 @@ export const scenarios = {
     await page.waitForSelector('[data-testid=composer-error]');
     assert.match(await page.textContent('[data-testid=composer-error]'), /could not be reached/);
     assert.equal(await page.inputValue('[data-testid=composer-text]'), 'Standup moved to 10:00', 'the text survives a failure');
+    await screenshot('screenshot-composer-offline.png');
     await page.click('[data-testid=composer-send]');
     await page.waitForFunction(() => document.querySelector('[data-testid=composer-error]')?.textContent?.includes('not a member'));
     assert.equal(await page.inputValue('[data-testid=composer-text]'), 'Standup moved to 10:00');
@@ -303,7 +304,7 @@ export const scenarios = {
     assert.deepEqual(posted, [{ projectId: P1, content: 'Standup moved to 10:00' }]);
   },
 
-  async 'catch-up shows "While you were away" with a count, by day, apart from live items, and ignores a baseline'({ page, base, assert }) {
+  async 'catch-up shows "While you were away" with a count, by day, apart from live items, and ignores a baseline'({ page, base, assert, screenshot }) {
     const t = now();
     const today = new Date(t); today.setHours(9, 14, 0, 0);
     const yesterday = new Date(today.getTime() - 86_400_000); yesterday.setHours(18, 2, 0, 0);
@@ -326,6 +327,7 @@ export const scenarios = {
     assert.deepEqual(times, ['Today 09:15', 'Today 09:14', 'Yesterday 18:02']);
     const live = await page.$$eval('[data-testid=feed-item] .feed-text', (els) => els.map((e) => e.textContent));
     assert.deepEqual(live, ['bob: Live and well'], 'missed items stay out of the live feed');
+    await screenshot('screenshot-while-you-were-away.png');
     await page.click('[data-testid=mark-all-read]');
     await page.waitForFunction(() => !document.querySelector('[data-testid=away]'));
     assert.equal(await page.evaluate(() => window.__state.markedAllRead), true);

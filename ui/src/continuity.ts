@@ -2,6 +2,7 @@
 // (the catch-up groups the app model publishes after each resync). Kept apart from app.ts so
 // the live feed can change independently; app.ts only wires events and commands here.
 import { html, nothing, type TemplateResult } from 'lit-html';
+import './continuity.css';
 import type { AppError } from './generated/AppError';
 import type { CatchUpView } from './generated/CatchUpView';
 import type { MessageView } from './generated/MessageView';
