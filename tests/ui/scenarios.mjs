@@ -282,7 +282,12 @@ export const scenarios = {
     await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')] });
     await page.goto(base);
     await page.waitForSelector('[data-testid=composer]');
+    // Sent at the first try: the box empties (the DOM value, not only the model).
+    await page.fill('[data-testid=composer-text]', 'Morning all');
+    await page.click('[data-testid=composer-send]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=composer-text]').value === '');
     await page.evaluate(() => {
+      window.__state.posted = [];
       window.__state.postErrors = [
         { code: 'network', message: 'Not sent: the server could not be reached (connection refused). Your text was kept; send it again when you are back online.' },
         { code: 'forbidden', message: 'You are not a member of this project, so you cannot write to its chat. Your text was kept.' },

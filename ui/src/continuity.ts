@@ -2,6 +2,7 @@
 // (the catch-up groups the app model publishes after each resync). Kept apart from app.ts so
 // the live feed can change independently; app.ts only wires events and commands here.
 import { html, nothing, type TemplateResult } from 'lit-html';
+import { live } from 'lit-html/directives/live.js';
 import './continuity.css';
 import type { AppError } from './generated/AppError';
 import type { CatchUpView } from './generated/CatchUpView';
@@ -182,7 +183,7 @@ export function composerView(c: Continuity, projects: Array<{ id: string; name: 
         ${projects.map((p) => html`<option value=${p.id} ?selected=${p.id === selected}>${p.name}</option>`)}
       </select>
     </label>
-    <textarea data-testid="composer-text" rows="2" placeholder="Write to the project's chat" .value=${s.text}
+    <textarea data-testid="composer-text" rows="2" placeholder="Write to the project's chat" .value=${live(s.text)}
       @input=${(e: Event) => c.setText((e.currentTarget as HTMLTextAreaElement).value)}
       @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e); }}></textarea>
     <button type="submit" data-testid="composer-send" ?disabled=${s.busy}>${s.busy ? 'Sending…' : 'Send'}</button>
