@@ -196,6 +196,10 @@ try {
   assert.ok(cassini.messages.some((m) => m.content === mine), `bob sees alice's message: ${JSON.stringify(cassini.messages.map((m) => m.content))}`);
   await waitFor(async () => (await app.texts('[data-testid=feed-item] .feed-text')).some((t) => t.includes(mine)), 'alice\'s own message in the feed');
   assert.equal((await app.texts('[data-testid=feed-item] .feed-text')).filter((t) => t.includes(mine)).length, 1, 'in the feed once');
+  // The resync of step 3 caught Apollo up; what alice saw live is not repeated as missed.
+  await waitFor(() => ipcPayloads('catch-up').some((c) => c.project_id === ids.Apollo && !c.baseline), 'Apollo caught up after the drop', 10_000);
+  const away = await app.texts('[data-testid=away-item] .feed-text');
+  assert.ok(!away.some((t) => t.includes('burst') || t.includes('hello from bob')), `seen live, not missed: ${JSON.stringify(away)}`);
   await shot(shots, 'composer-sandbox');
 
   step('screenshots: session panel and diagnostics with the refresh in them');

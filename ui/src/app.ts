@@ -100,6 +100,7 @@ export class App {
     if (items.length === 0) return;
     this.set({ feed: mergeFeed(this.model.feed, items) });
     if (!notify) return;
+    this.continuity.sawLive(items.map((i) => i.key));
     // Only chat messages and task changes are worth a desktop notification.
     const offer = items.filter((i) => i.kind === 'message' || i.kind === 'task').map((i) => ({ project_id: i.projectId, project_name: this.projectName(i.projectId), text: i.text, actor_id: i.actorId }));
     if (offer.length > 0) commands.notify(offer).catch(() => undefined);

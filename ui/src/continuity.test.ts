@@ -77,3 +77,15 @@ describe('restored feed', () => {
     expect(c.unread).toEqual({});
   });
 });
+
+describe('live and missed', () => {
+  it('a message seen live this session is not repeated under "While you were away"', () => {
+    const c = new Continuity(() => undefined, port(vi.fn()));
+    c.sawLive(['message/m1']);
+    c.onCatchUp({ project_id: 'p', baseline: false, items: [
+      { resource: 'message', action: 'INSERT', id: 'm1', summary: 'seen live', at_ms: 1 },
+      { resource: 'message', action: 'INSERT', id: 'm2', summary: 'missed', at_ms: 2 },
+    ] });
+    expect(c.away.map((i) => i.id)).toEqual(['m2']);
+  });
+});

@@ -82,8 +82,20 @@ export class Continuity {
     private readonly port: ContinuityPort,
   ) {}
 
+  /** Feed keys seen live this session (`message/<id>`): a catch-up does not repeat them. */
+  private readonly seenLive = new Set<string>();
+
+  /** Called with every feed line that arrived live. */
+  sawLive(keys: string[]): void {
+    for (const k of keys) this.seenLive.add(k);
+  }
+
+  private unseen(c: CatchUpView): CatchUpView {
+    return { ...c, items: c.items.filter((i) => !this.seenLive.has(`${i.resource}/${i.id}`)) };
+  }
+
   onCatchUp(c: CatchUpView): void {
-    const next = addCatchUp(this.away, c);
+    const next = addCatchUp(this.away, this.unseen(c));
     void this.restore();
     if (next === this.away) return;
     this.away = next;
@@ -118,7 +130,7 @@ export class Continuity {
       byProject.set(i.project_id, c);
     }
     let away = this.away;
-    for (const c of byProject.values()) away = addCatchUp(away, c);
+    for (const c of byProject.values()) away = addCatchUp(away, this.unseen(c));
     this.away = away;
     this.unread = { ...v.unread };
     this.redraw();
@@ -127,6 +139,7 @@ export class Continuity {
   /** Forgets everything (sign-out): another user must never see it. */
   clear(): void {
     this.away = [];
+    this.seenLive.clear();
     this.unread = {};
     this.composer = { projectId: null, text: '', busy: false, error: null };
     this.redraw();
