@@ -2,8 +2,8 @@
 //! `{ code, message }` error. None returns or accepts a token.
 
 use devhive_core::app::{
-    App, AppError, AppInfo, NotifyItem, ResourceData, ResourceKind, SessionView, Settings,
-    SettingsPatch, SignInRequest, Snapshot,
+    App, AppError, AppInfo, MessageView, NotifyItem, ResourceData, ResourceKind, SessionView,
+    Settings, SettingsPatch, SignInRequest, Snapshot, StoredFeedView,
 };
 use tauri::{Manager, State};
 
@@ -62,6 +62,31 @@ pub fn reconnect_now(app: Model<'_>) {
 #[tauri::command]
 pub async fn refresh_session_now(app: Model<'_>) -> Result<SessionView, AppError> {
     reply("refresh_session_now", app.refresh_now().await)
+}
+
+/// Posts a chat message to a project; the UI keeps the text when this fails.
+#[tauri::command]
+pub async fn post_message(
+    app: Model<'_>,
+    project_id: String,
+    content: String,
+) -> Result<MessageView, AppError> {
+    reply(
+        "post_message",
+        app.post_message(&project_id, &content).await,
+    )
+}
+
+/// The stored feed and unread counts (the feed restored after a restart).
+#[tauri::command]
+pub fn stored_feed(app: Model<'_>) -> Result<StoredFeedView, AppError> {
+    reply("stored_feed", app.stored_feed())
+}
+
+/// "Mark all read".
+#[tauri::command]
+pub fn mark_all_read(app: Model<'_>) -> Result<StoredFeedView, AppError> {
+    reply("mark_all_read", app.mark_all_read())
 }
 
 /// Fetches one piece of a project's data.

@@ -10,7 +10,7 @@
 // Env: DEVHIVE_BIN, DEVHIVE_SANDBOX_BIN (default target/debug/…), SHOTS (screenshot dir).
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,12 @@ const env = {
   XDG_DATA_HOME: join(home, '.local/share'),
   XDG_CONFIG_HOME: join(home, '.config'),
   XDG_CACHE_HOME: join(home, '.cache'),
+  DEVHIVE_IPC_LOG: join(home, 'ipc.jsonl'),
 };
+const catchUps = () =>
+  existsSync(env.DEVHIVE_IPC_LOG)
+    ? readFileSync(env.DEVHIVE_IPC_LOG, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.name === 'catch-up').map((r) => r.payload)
+    : [];
 const step = (name) => console.log(`-- ${name}`);
 const t0 = Date.now();
 
@@ -125,7 +130,13 @@ try {
   await app.click('[data-testid=quiet]');
   await waitFor(() => app.exec('return document.querySelector("[data-testid=quiet]").checked'), 'quiet checked', 5_000);
   await waitFor(() => keychain() !== '', 'the session in the keychain', 5_000);
+  await waitFor(() => catchUps().some((c) => c.project_id === ids.Apollo && c.baseline), 'the history baseline of Apollo', 10_000);
   await quit();
+
+  step('1b. while the app is closed, bob writes to Apollo');
+  const bobLogin = await rest('POST', '/api/v1/auth/login', null, { username: 'bob', password: 'password123' });
+  const missed = `while alice was away ${Date.now()}`;
+  await rest('POST', `/api/v1/projects/${ids.Apollo}/messages`, bobLogin.token, { content: missed });
 
   step('2. start again: resumed (no sign-in form at any moment), same server, same watched list, quiet still on');
   app = await launch();
@@ -136,6 +147,13 @@ try {
     return screen === 'Live';
   }, 'resumed and Live', 30_000, 50);
   assert.ok(!seen.has('signin'), `the sign-in form never showed: saw ${[...seen].join(', ')}`);
+  step('2a. "While you were away" shows bob\'s message, and Apollo counts it unread');
+  await waitFor(async () => (await app.texts('[data-testid=away-item] .feed-text')).some((t) => t.includes(missed)), 'the missed message under While you were away', 15_000);
+  await waitFor(async () => (await app.texts('[data-testid=unread-count]')).includes('Apollo: 1 unread'), 'Apollo: 1 unread', 5_000).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await app.texts('[data-testid=unread-count]'))}`);
+  });
+  await app.click('[data-testid=unread-mark-all-read]');
+  await waitFor(async () => (await app.texts('[data-testid=unread-count]')).length === 0 && (await app.texts('[data-testid=away]')).length === 0, 'Mark all read empties the counts and the group', 5_000);
   await app.click('[data-testid=tab-session]');
   assert.equal(await waitFor(() => app.text('[data-testid=session-server]'), 'server row'), base, 'the same custom server');
   assert.equal(await app.text('[data-testid=session-user]'), 'alice');

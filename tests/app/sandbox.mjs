@@ -182,6 +182,26 @@ try {
   const history = execFileSync('dunstctl', ['history'], { encoding: 'utf8' });
   assert.ok(JSON.parse(history), 'dunst answers over the test bus');
 
+  step('2b. alice writes to Cassini from the composer: bob sees it over REST, the feed shows it once, the box empties');
+  const mine = `from the composer ${Date.now()}`;
+  await app.exec(`const s = document.querySelector('[data-testid=composer-project]'); s.value = '${ids.Cassini}'; s.dispatchEvent(new Event('change'));`);
+  await app.type('[data-testid=composer-text]', mine);
+  await app.click('[data-testid=composer-send]');
+  await waitFor(async () => (await app.exec(`return document.querySelector('[data-testid=composer-text]').value`)) === '', 'the composer to empty once sent', 10_000).catch(async (e) => {
+    throw new Error(`${e.message}: error ${JSON.stringify(await app.texts('[data-testid=composer-error]'))}, text ${JSON.stringify(await app.exec(`return document.querySelector('[data-testid=composer-text]').value`))}, button ${await app.text('[data-testid=composer-send]')}, ipc ${JSON.stringify(ipcPayloads('post_message'))}`);
+  });
+  assert.deepEqual(await app.texts('[data-testid=composer-error]'), [], 'no error shown');
+  bob = await loginAs('bob');
+  const cassini = await rest('GET', `/api/v1/projects/${ids.Cassini}/messages?limit=20&offset=0`, bob);
+  assert.ok(cassini.messages.some((m) => m.content === mine), `bob sees alice's message: ${JSON.stringify(cassini.messages.map((m) => m.content))}`);
+  await waitFor(async () => (await app.texts('[data-testid=feed-item] .feed-text')).some((t) => t.includes(mine)), 'alice\'s own message in the feed');
+  assert.equal((await app.texts('[data-testid=feed-item] .feed-text')).filter((t) => t.includes(mine)).length, 1, 'in the feed once');
+  // The resync of step 3 caught Apollo up; what alice saw live is not repeated as missed.
+  await waitFor(() => ipcPayloads('catch-up').some((c) => c.project_id === ids.Apollo && !c.baseline), 'Apollo caught up after the drop', 10_000);
+  const away = await app.texts('[data-testid=away-item] .feed-text');
+  assert.ok(!away.some((t) => t.includes('burst') || t.includes('hello from bob')), `seen live, not missed: ${JSON.stringify(away)}`);
+  await shot(shots, 'composer-sandbox');
+
   step('screenshots: session panel and diagnostics with the refresh in them');
   await app.click('[data-testid=tab-session]');
   await waitFor(async () => /^\d\d:\d\d$/.test(await app.text('[data-testid=session-expires]')), 'countdown');

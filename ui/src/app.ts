@@ -10,6 +10,7 @@ import type { Settings } from './generated/Settings';
 import type { SettingsPatch } from './generated/SettingsPatch';
 import type { SignInRequest } from './generated/SignInRequest';
 import type { TimelineEntryView } from './generated/TimelineEntryView';
+import { Continuity } from './continuity';
 import { commands, onEvents, toAppError } from './ipc';
 import { DataCache } from './model/cache';
 import { describeChange, describeEvent, mergeFeed, type FeedItem } from './model/feed';
@@ -60,9 +61,14 @@ export function initialModel(now: number): Model {
 export class App {
   model: Model;
   readonly cache: DataCache;
+  /** The composer and "While you were away" (ui/src/continuity.ts). */
+  readonly continuity: Continuity;
 
   constructor(private readonly redraw: () => void) {
     this.model = initialModel(Date.now());
+    this.continuity = new Continuity(() => this.redraw(), {
+      post: (p, c) => commands.postMessage(p, c), storedFeed: () => commands.storedFeed(), markAllRead: () => commands.markAllRead(),
+    });
     this.cache = new DataCache({
       fetch: (k) => commands.fetchResource(k.projectId, k.kind, k.id),
       now: () => Date.now(),
@@ -94,6 +100,7 @@ export class App {
     if (items.length === 0) return;
     this.set({ feed: mergeFeed(this.model.feed, items) });
     if (!notify) return;
+    this.continuity.sawLive(items.map((i) => i.key));
     // Only chat messages and task changes are worth a desktop notification.
     const offer = items.filter((i) => i.kind === 'message' || i.kind === 'task').map((i) => ({ project_id: i.projectId, project_name: this.projectName(i.projectId), text: i.text, actor_id: i.actorId }));
     if (offer.length > 0) commands.notify(offer).catch(() => undefined);
@@ -115,6 +122,7 @@ export class App {
         if (item) this.addFeed([item], true);
       },
       resync: (r) => this.cache.resync(r.project_id),
+      'catch-up': (c) => this.continuity.onCatchUp(c),
       'timeline-appended': (t) => this.set({ timeline: [...this.model.timeline, t].slice(-1000) }),
       'projects-changed': (projects) => this.set({ projects }),
       'settings-changed': (settings) => this.set({ settings }),
@@ -129,6 +137,7 @@ export class App {
         timeline: s.timeline, settings: s.settings, loaded: true,
       });
       for (const c of s.connections) if (c.state === 'connected') this.cache.resync(c.project_id);
+      if (s.phase.phase === 'signed_in') void this.continuity.restore();
     } catch (e) {
       this.set({ loaded: true, notice: errorMessage(toAppError(e)) });
     }
@@ -138,6 +147,7 @@ export class App {
     const wasIn = this.model.phase.phase === 'signed_in';
     this.set({ phase });
     if (phase.phase === 'signed_in' && !wasIn) {
+      void this.continuity.restore();
       commands.snapshot().then((snap) => this.set({ userId: snap.user_id, projects: snap.projects.length ? snap.projects : this.model.projects })).catch(() => undefined);
     }
   }
@@ -147,6 +157,7 @@ export class App {
     if (s.state === 'signed_out') {
       for (const id of Object.keys(this.model.connections)) this.cache.forget(id);
       this.set({ connections: {}, feed: [], projects: [] });
+      this.continuity.clear();
     }
   }
 

@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { AppError } from './generated/AppError';
 import type { AppInfo } from './generated/AppInfo';
+import type { MessageView } from './generated/MessageView';
 import type { NotifyItem } from './generated/NotifyItem';
 import type { ResourceData } from './generated/ResourceData';
 import type { ResourceKind } from './generated/ResourceKind';
@@ -12,6 +13,7 @@ import type { Settings } from './generated/Settings';
 import type { SettingsPatch } from './generated/SettingsPatch';
 import type { SignInRequest } from './generated/SignInRequest';
 import type { Snapshot } from './generated/Snapshot';
+import type { StoredFeedView } from './generated/StoredFeedView';
 import type { UiEvent } from './generated/UiEvent';
 
 /** The Tauri event every app-model event arrives under (`UI_EVENT` in Rust). */
@@ -48,6 +50,9 @@ export const commands = {
   refreshSessionNow: () => call<SessionView>('refresh_session_now'),
   fetchResource: (projectId: string, kind: ResourceKind, id: string | null) =>
     call<ResourceData>('fetch_resource', { projectId, kind, id }),
+  postMessage: (projectId: string, content: string) => call<MessageView>('post_message', { projectId, content }),
+  storedFeed: () => call<StoredFeedView>('stored_feed'),
+  markAllRead: () => call<StoredFeedView>('mark_all_read'),
   exportDiagnostics: () => call<string>('export_diagnostics'),
   saveDiagnostics: () => call<string>('save_diagnostics'),
   /** Sends only what the user changed; answers with the settings now in effect. */

@@ -197,6 +197,23 @@ impl ApiClient {
         json_body(response).await
     }
 
+    /// `POST /projects/{id}/messages` with `{"content"}`; the server answers 201 with the
+    /// message it stored.
+    pub async fn post_message(
+        &self,
+        token: &AccessToken,
+        id: &str,
+        content: &str,
+    ) -> Result<Message, ApiError> {
+        let request = self
+            .http
+            .post(self.profile.endpoint(&format!("projects/{id}/messages")))
+            .header(reqwest::header::AUTHORIZATION, token.bearer())
+            .json(&serde_json::json!({ "content": content, "messageType": "text" }));
+        let response = self.send(request).await?;
+        json_body(response).await
+    }
+
     /// `GET /tasks/{id}`; `Ok(None)` when the task no longer exists (404).
     pub async fn task(&self, token: &AccessToken, id: &str) -> Result<Option<Task>, ApiError> {
         match self.get_json(&format!("tasks/{id}"), token).await {

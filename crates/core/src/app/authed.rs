@@ -124,6 +124,16 @@ impl<T: TokenSource> AuthedApi<T> {
         .await
     }
 
+    /// Posts `content` to a project's chat; a 401 refreshes and retries once.
+    pub async fn post_message(&self, id: &str, content: &str) -> Result<Message, AuthedError> {
+        let (id, content) = (id.to_owned(), content.to_owned());
+        self.call(move |api, t| {
+            let (id, content) = (id.clone(), content.clone());
+            Box::pin(async move { api.post_message(t, &id, &content).await })
+        })
+        .await
+    }
+
     /// A project's tasks.
     pub async fn tasks(&self, project: &str) -> Result<Vec<Task>, AuthedError> {
         let project = project.to_owned();

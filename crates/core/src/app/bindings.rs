@@ -29,6 +29,8 @@ mod tests {
         SignInRequest::export_all_to(&dir).unwrap();
         SettingsPatch::export_all_to(&dir).unwrap();
         NotifyItem::export_all_to(&dir).unwrap();
+        StoredFeedView::export_all_to(&dir).unwrap();
+        MessageView::export_all_to(&dir).unwrap();
         let written = std::fs::read_to_string(dir.join("SessionView.ts")).unwrap();
         assert!(
             !written.to_lowercase().contains("token:"),

@@ -22,6 +22,7 @@ mod schedule;
 mod settings;
 mod signed;
 mod signin;
+mod stored;
 mod throttle;
 mod tray;
 mod view;
@@ -38,6 +39,7 @@ pub use settings::{
     JsonFileSettings, MemorySettings, Settings, SettingsError, SettingsPatch, SettingsStore,
 };
 pub use signin::{resolve, ServerChoice, ServerSettings, ServerTarget, SignInRequest};
+pub use stored::{StoredFeedView, StoredItemView, STORED_FEED_LIMIT};
 pub use throttle::{summary_text, Decision, NotifyThrottle, Summary, WINDOW};
 pub use tray::{aggregate, tooltip, TrayState};
 pub use view::*;
@@ -322,6 +324,32 @@ impl App {
         Ok(self.session_view())
     }
 
+    /// Posts `content` to a project's chat (`POST /projects/{id}/messages`, one 401 retry)
+    /// and returns the stored message. Errors are in plain words: `Forbidden` when the user is
+    /// not a member, `InvalidInput` with the server's words for a 400 (or an empty text),
+    /// `Network` when offline. The front end keeps the text whenever this fails.
+    pub async fn post_message(
+        &self,
+        project_id: &str,
+        content: &str,
+    ) -> Result<MessageView, AppError> {
+        if content.trim().is_empty() {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                "The message is empty: type something to send.",
+            ));
+        }
+        let s = self.signed().ok_or_else(AppError::not_signed_in)?;
+        let project_id = project_id.to_ascii_lowercase();
+        match s.authed.post_message(&project_id, content).await {
+            Ok(message) => Ok(message_view(&message)),
+            Err(e) => {
+                tracing::info!(project = %project_id, error = %e, "posting a message failed");
+                Err(post_error(&e))
+            }
+        }
+    }
+
     /// Applies the notification policy to feed lines a front end offers.
     pub fn offer_notifications(&self, items: Vec<NotifyItem>) {
         let settings = self.settings();
@@ -443,5 +471,47 @@ impl App {
         for n in due {
             self.inner.port.notify(&n.title, &n.body);
         }
+    }
+}
+
+/// A failed post in plain words (the server's own words for a 400).
+fn post_error(e: &AuthedError) -> AppError {
+    let base = AppError::from(e);
+    let message = match base.code {
+        ErrorCode::Forbidden => {
+            "You are not a member of this project, so you cannot write to its chat. \
+             Your text was kept."
+                .to_owned()
+        }
+        ErrorCode::Network => format!(
+            "Not sent: the server could not be reached ({}). Your text was kept; send it again when you are back online.",
+            base.message
+        ),
+        ErrorCode::InvalidInput => format!("The server refused the message: {}", base.message),
+        _ => format!("Not sent: {} Your text was kept.", base.message),
+    };
+    AppError::new(base.code, message)
+}
+
+#[cfg(test)]
+mod post_error_tests {
+    use super::*;
+    use crate::api::ApiError;
+
+    #[test]
+    fn a_400_keeps_the_servers_words_and_a_403_says_not_a_member() {
+        let bad = post_error(&AuthedError::Api(ApiError::BadRequest {
+            detail: "Message content is required".into(),
+        }));
+        assert_eq!(bad.code, ErrorCode::InvalidInput);
+        assert_eq!(
+            bad.message,
+            "The server refused the message: Message content is required"
+        );
+        let forbidden = post_error(&AuthedError::Api(ApiError::Forbidden {
+            detail: "Access denied".into(),
+        }));
+        assert_eq!(forbidden.code, ErrorCode::Forbidden);
+        assert!(forbidden.message.contains("not a member"), "{forbidden:?}");
     }
 }
