@@ -40,9 +40,11 @@ apt_ensure() {
 APP_PACKAGES=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev)
 # Extra packages for the test suites: a virtual display, a D-Bus session with a real Secret
-# Service, a WebDriver for the WebView, Chromium for UI tests, a notification daemon, tmux.
+# Service, a WebDriver for the WebView, Chromium for UI tests, a notification daemon, tmux,
+# and for the D-Bus tray test: GLib's Gio for Python and xwininfo.
 TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus-daemon dbus-bin gnome-keyring libsecret-tools
-  keyutils imagemagick chromium dunst libnotify-bin tmux procps)
+  keyutils imagemagick chromium dunst libnotify-bin tmux procps python3-gi gir1.2-glib-2.0 x11-utils
+  gdb file)
 
 # npm ci in ui/ when node_modules is missing or older than the lock file.
 npm_ensure() {

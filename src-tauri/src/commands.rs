@@ -1,140 +1,138 @@
-//! Tauri commands: each decodes its input, calls the controller and maps the error.
-//! None returns or accepts a token.
+//! Tauri commands: each decodes its input, calls the app model and returns its answer or its
+//! `{ code, message }` error. None returns or accepts a token.
 
-use std::sync::Arc;
+use devhive_core::app::{
+    App, AppError, AppInfo, MessageView, NotifyItem, ResourceData, ResourceKind, SessionView,
+    Settings, SettingsPatch, SignInRequest, Snapshot, StoredFeedView,
+};
+use tauri::{Manager, State};
 
-use tauri::State;
+use crate::ipc_log::{reply, value};
 
-use crate::controller::Controller;
-use crate::error::IpcError;
-use crate::ipc_log;
-use crate::settings_store;
-use crate::view::*;
-
-/// The managed controller handle.
-pub type Ctl<'a> = State<'a, Arc<Controller>>;
+/// The managed app model.
+pub type Model<'a> = State<'a, App>;
 
 /// Static facts about the app.
 #[tauri::command]
-pub fn app_info(ctl: Ctl<'_>) -> AppInfo {
-    ipc_log::value("app_info", ctl.snapshot().app)
+pub fn app_info(app: Model<'_>) -> AppInfo {
+    value("app_info", app.snapshot().app)
 }
 
 /// Everything the UI needs at start-up (call after subscribing to events).
 #[tauri::command]
-pub fn snapshot(ctl: Ctl<'_>) -> Snapshot {
-    ipc_log::value("snapshot", ctl.snapshot())
+pub fn snapshot(app: Model<'_>) -> Snapshot {
+    value("snapshot", app.snapshot())
 }
 
 /// Signs in with a password; the password is dropped after the login request.
 #[tauri::command]
-pub async fn sign_in(
-    app: tauri::AppHandle,
-    ctl: Ctl<'_>,
-    request: SignInRequest,
-) -> Result<SessionView, IpcError> {
-    tracing::info!(server = ?request.server, user = %request.username, "sign-in requested");
-    let view = ctl.sign_in(request).await;
-    let view = ipc_log::reply("sign_in", view)?;
-    settings_store::save(&app, &ctl.settings())?;
-    Ok(view)
+pub async fn sign_in(app: Model<'_>, request: SignInRequest) -> Result<SessionView, AppError> {
+    tracing::info!(server = ?request.server.choice, user = %request.username, "sign-in requested");
+    reply("sign_in", app.sign_in(request).await)
 }
 
 /// Signs out and deletes the stored refresh token.
 #[tauri::command]
-pub async fn sign_out(ctl: Ctl<'_>) -> Result<(), IpcError> {
-    ipc_log::reply("sign_out", ctl.sign_out().await)
+pub async fn sign_out(app: Model<'_>) -> Result<(), AppError> {
+    reply("sign_out", app.sign_out().await)
 }
 
-/// The user's projects.
+/// Retries now: resumes the session (after a locked keychain) or lists the projects again
+/// (while the server cannot be reached).
 #[tauri::command]
-pub async fn list_projects(ctl: Ctl<'_>) -> Result<Vec<ProjectView>, IpcError> {
-    ipc_log::reply("list_projects", ctl.list_projects().await)
+pub async fn retry_now(app: Model<'_>) -> Result<(), AppError> {
+    app.retry().await;
+    Ok(())
 }
 
 /// Replaces the set of watched projects and saves it. Async so it runs on the Tokio runtime:
-/// watching spawns a realtime task, which panics on the main thread (found by the app E2E).
+/// watching spawns a realtime task, which panics on the main thread.
 #[tauri::command]
-pub async fn watch_projects(
-    app: tauri::AppHandle,
-    ctl: Ctl<'_>,
-    project_ids: Vec<String>,
-) -> Result<(), IpcError> {
-    ctl.watch(project_ids)?;
-    settings_store::save(&app, &ctl.settings())
+pub async fn watch_projects(app: Model<'_>, project_ids: Vec<String>) -> Result<(), AppError> {
+    reply("watch_projects", app.watch(project_ids))
 }
 
 /// Reconnects every project now.
 #[tauri::command]
-pub fn reconnect_now(ctl: Ctl<'_>) {
-    ctl.reconnect_now();
+pub fn reconnect_now(app: Model<'_>) {
+    app.reconnect_now();
 }
 
 /// Refreshes the session now.
 #[tauri::command]
-pub async fn refresh_session_now(ctl: Ctl<'_>) -> Result<SessionView, IpcError> {
-    ipc_log::reply("refresh_session_now", ctl.refresh_now().await)
+pub async fn refresh_session_now(app: Model<'_>) -> Result<SessionView, AppError> {
+    reply("refresh_session_now", app.refresh_now().await)
+}
+
+/// Posts a chat message to a project; the UI keeps the text when this fails.
+#[tauri::command]
+pub async fn post_message(
+    app: Model<'_>,
+    project_id: String,
+    content: String,
+) -> Result<MessageView, AppError> {
+    reply(
+        "post_message",
+        app.post_message(&project_id, &content).await,
+    )
+}
+
+/// The stored feed and unread counts (the feed restored after a restart).
+#[tauri::command]
+pub fn stored_feed(app: Model<'_>) -> Result<StoredFeedView, AppError> {
+    reply("stored_feed", app.stored_feed())
+}
+
+/// "Mark all read".
+#[tauri::command]
+pub fn mark_all_read(app: Model<'_>) -> Result<StoredFeedView, AppError> {
+    reply("mark_all_read", app.mark_all_read())
 }
 
 /// Fetches one piece of a project's data.
 #[tauri::command]
 pub async fn fetch_resource(
-    ctl: Ctl<'_>,
+    app: Model<'_>,
     project_id: String,
     kind: ResourceKind,
     id: Option<String>,
-) -> Result<ResourceData, IpcError> {
-    ipc_log::reply("fetch_resource", ctl.fetch(project_id, kind, id).await)
+) -> Result<ResourceData, AppError> {
+    let data = app.fetch(&project_id, kind, id.as_deref()).await;
+    reply("fetch_resource", data)
 }
 
 /// The redacted diagnostics bundle as JSON text.
 #[tauri::command]
-pub async fn export_diagnostics(ctl: Ctl<'_>) -> Result<String, IpcError> {
-    ipc_log::reply("export_diagnostics", ctl.export_diagnostics().await)
+pub async fn export_diagnostics(app: Model<'_>) -> Result<String, AppError> {
+    reply("export_diagnostics", Ok(app.diagnostics().await))
 }
 
-/// Current settings.
+/// Changes what the user changed in the settings; returns the settings now in effect.
 #[tauri::command]
-pub fn get_settings(ctl: Ctl<'_>) -> Settings {
-    ipc_log::value("get_settings", ctl.settings())
-}
-
-/// Replaces and saves the settings.
-#[tauri::command]
-pub fn set_settings(
-    app: tauri::AppHandle,
-    ctl: Ctl<'_>,
-    settings: Settings,
-) -> Result<(), IpcError> {
-    ctl.set_settings(settings);
-    settings_store::save(&app, &ctl.settings())
-}
-
-/// Pauses or resumes notifications.
-#[tauri::command]
-pub fn set_notifications_paused(ctl: Ctl<'_>, paused: bool) {
-    ctl.set_paused(paused);
+pub fn update_settings(app: Model<'_>, patch: SettingsPatch) -> Result<Settings, AppError> {
+    reply("update_settings", app.update_settings(patch))
 }
 
 /// Offers feed lines for desktop notifications.
 #[tauri::command]
-pub fn notify(ctl: Ctl<'_>, items: Vec<NotifyItem>) {
-    ctl.notify(items);
+pub fn notify(app: Model<'_>, items: Vec<NotifyItem>) {
+    app.offer_notifications(items);
 }
 
-/// Saves the redacted diagnostics bundle to a file in Downloads (or the app data dir) and
-/// returns its path.
+/// Saves the redacted bundle to a file in Downloads (or the app data dir); returns its path.
 #[tauri::command]
-pub async fn save_diagnostics(app: tauri::AppHandle, ctl: Ctl<'_>) -> Result<String, IpcError> {
-    use tauri::Manager;
-    let text = ctl.export_diagnostics().await?;
-    let dir = app
+pub async fn save_diagnostics(
+    handle: tauri::AppHandle,
+    app: Model<'_>,
+) -> Result<String, AppError> {
+    let text = app.diagnostics().await;
+    let dir = handle
         .path()
         .download_dir()
-        .or_else(|_| app.path().app_data_dir())
-        .map_err(|e| IpcError::new(crate::error::ErrorCode::Internal, e.to_string()))?;
-    ipc_log::reply(
+        .or_else(|_| handle.path().app_data_dir())
+        .map_err(|e| AppError::new(devhive_core::app::ErrorCode::Internal, e.to_string()))?;
+    reply(
         "save_diagnostics",
-        crate::diagnostics_file::write(&dir, &text, ctl.wall()),
+        crate::diagnostics_file::write(&dir, &text, std::time::SystemTime::now()),
     )
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use crate::error::{ErrorCode, IpcError};
+use devhive_core::app::{AppError, ErrorCode};
 
 /// The file name for a bundle made at `at`: `devhive-diagnostics-20261126T150000Z.json`.
 pub fn file_name(at: SystemTime) -> String {
@@ -20,9 +20,9 @@ pub fn file_name(at: SystemTime) -> String {
 }
 
 /// Writes `text` into `dir` (created if needed); returns the full path.
-pub fn write(dir: &Path, text: &str, at: SystemTime) -> Result<String, IpcError> {
+pub fn write(dir: &Path, text: &str, at: SystemTime) -> Result<String, AppError> {
     let fail = |e: std::io::Error| {
-        IpcError::new(
+        AppError::new(
             ErrorCode::Internal,
             format!("could not save diagnostics: {e}"),
         )

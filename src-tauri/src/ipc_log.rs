@@ -26,6 +26,11 @@ fn sink() -> Option<&'static Mutex<File>> {
     .as_ref()
 }
 
+/// Whether recording is on (`DEVHIVE_IPC_LOG` is set and the file opened).
+pub fn enabled() -> bool {
+    sink().is_some()
+}
+
 /// Appends one payload (`kind` is "event" or "command", `name` its name) when recording is on.
 pub fn record<T: Serialize + ?Sized>(kind: &str, name: &str, payload: &T) {
     let Some(sink) = sink() else {

@@ -1,34 +1,18 @@
-//! DevHive Desktop: the Tauri shell over devhive-core. Thin by design: commands decode their
-//! input, call the controller and map the error; no auth or socket logic lives here.
+//! DevHive Desktop: the Tauri shell over devhive-core's app model. Thin by design: commands
+//! decode their input and call the model; the shell owns the window, the tray, notifications
+//! and the settings file. No auth, REST or socket logic lives here.
 
-mod bindings;
 pub mod commands;
-pub mod controller;
 pub mod diagnostics_file;
-pub mod error;
-pub mod events;
 pub mod ipc_log;
-pub mod mapping;
-pub mod notify_throttle;
-pub mod port;
 pub mod settings_store;
 pub mod shell;
-pub mod tray_state;
-pub mod view;
 
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use devhive_core::app::{App, AppConfig, ServerChoice, ServerSettings, SignInRequest};
+use devhive_core::keychain::KeyringStore;
 use tauri::{Manager, WindowEvent};
-
-use crate::controller::Controller;
-
-/// Wall-clock time in epoch milliseconds, the unit every IPC timestamp uses.
-pub fn epoch_ms(at: SystemTime) -> f64 {
-    at.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64() * 1000.0)
-        .unwrap_or(0.0)
-}
 
 /// Whether demo mode was asked for on the command line or in `DEVHIVE_DEMO`.
 pub fn demo_requested(args: &[String], env_value: Option<&str>) -> bool {
@@ -39,7 +23,7 @@ pub fn demo_requested(args: &[String], env_value: Option<&str>) -> bool {
 #[derive(Default)]
 pub struct DemoServer(pub Mutex<Option<devhive_sandbox::Running>>);
 
-async fn start_demo(ctl: Arc<Controller>, holder: Arc<DemoServer>) {
+async fn start_demo(app: App, holder: Arc<DemoServer>) {
     let running = devhive_sandbox::spawn(devhive_sandbox::Config {
         demo: true,
         simulate_activity_per_min: Some(20),
@@ -47,9 +31,18 @@ async fn start_demo(ctl: Arc<Controller>, holder: Arc<DemoServer>) {
     })
     .await;
     tracing::info!(url = %running.base_url(), "demo sandbox running");
-    ctl.set_sandbox_url(running.base_url());
+    app.set_sandbox_url(running.base_url());
     *holder.0.lock().expect("demo lock") = Some(running);
-    if let Err(error) = ctl.sign_in_demo().await {
+    let request = SignInRequest {
+        server: ServerSettings {
+            choice: ServerChoice::Sandbox,
+            ..ServerSettings::default()
+        },
+        username: "alice".into(),
+        password: devhive_sandbox::demo::PASSWORD.into(),
+        remember_me: false,
+    };
+    if let Err(error) = app.sign_in(request).await {
         tracing::error!(%error, "demo sign-in failed");
     }
 }
@@ -76,16 +69,17 @@ pub fn run() {
             commands::snapshot,
             commands::sign_in,
             commands::sign_out,
-            commands::list_projects,
+            commands::retry_now,
             commands::watch_projects,
             commands::reconnect_now,
             commands::refresh_session_now,
             commands::fetch_resource,
+            commands::post_message,
+            commands::stored_feed,
+            commands::mark_all_read,
             commands::export_diagnostics,
             commands::save_diagnostics,
-            commands::get_settings,
-            commands::set_settings,
-            commands::set_notifications_paused,
+            commands::update_settings,
             commands::notify,
         ])
         .on_window_event(|window, event| {
@@ -95,31 +89,44 @@ pub fn run() {
                 let _ = window.hide();
             }
         })
-        .setup(move |app| {
-            let handle = app.handle().clone();
-            let settings = settings_store::load(&handle);
+        .setup(move |tauri_app| {
+            let handle = tauri_app.handle().clone();
             let data_dir = devhive_core::session::default_data_dir()
-                .or_else(|| app.path().app_data_dir().ok())
+                .or_else(|| tauri_app.path().app_data_dir().ok())
                 .unwrap_or_else(std::env::temp_dir);
-            let start_hidden = settings.start_hidden;
+            let mut config = AppConfig::new(
+                env!("CARGO_PKG_VERSION"),
+                data_dir,
+                Arc::new(KeyringStore::new()),
+                Arc::new(settings_store::PluginSettings::new(handle.clone())),
+            );
+            config.demo = demo;
             let port = Arc::new(shell::TauriPort::new(handle.clone()));
-            let ctl = Controller::new(port, data_dir, demo, settings);
-            app.manage(ctl.clone());
-            shell::build_tray(&handle, ctl.clone())?;
-            if start_hidden {
-                if let Some(w) = app.get_webview_window("main") {
+            // The model starts its tasks, and shows "resuming" before the window asks, on
+            // the async runtime.
+            let app = tauri::async_runtime::block_on(async {
+                let app = App::new(config, port.clone());
+                app.start();
+                app
+            });
+            tauri_app.manage(app.clone());
+            shell::build_tray(&handle, app.clone(), &port)?;
+            if app.settings().start_hidden {
+                if let Some(w) = tauri_app.get_webview_window("main") {
                     w.hide()?;
+                }
+            }
+            // scripts/app-cost: the same app and WebView showing a static page (the floor).
+            if std::env::var_os("DEVHIVE_COST_FLOOR").is_some() {
+                if let Some(w) = tauri_app.get_webview_window("main") {
+                    let floor = w.url()?.join("floor.html")?;
+                    w.navigate(floor)?;
                 }
             }
             if demo {
                 let holder = Arc::new(DemoServer::default());
-                app.manage(holder.clone());
-                tauri::async_runtime::spawn(start_demo(ctl, holder));
-            } else {
-                tauri::async_runtime::spawn(async move {
-                    let resumed = ctl.resume().await;
-                    tracing::info!(resumed, "start-up session check done");
-                });
+                tauri_app.manage(holder.clone());
+                tauri::async_runtime::spawn(start_demo(app, holder));
             }
             Ok(())
         })

@@ -1,31 +1,41 @@
-//! Settings persistence in tauri-plugin-store (`settings.json` in the app data dir).
+//! The app model's settings in tauri-plugin-store (`settings.json` in the app data dir).
 //! Only [`Settings`] goes there: never a token or password.
 
-use tauri::{AppHandle, Runtime};
+use devhive_core::app::{Settings, SettingsError, SettingsStore};
+use tauri::AppHandle;
 use tauri_plugin_store::StoreExt;
-
-use crate::error::{ErrorCode, IpcError};
-use crate::view::Settings;
 
 const FILE: &str = "settings.json";
 const KEY: &str = "settings";
 
-/// Loads the settings (defaults when missing or unreadable).
-pub fn load<R: Runtime>(app: &AppHandle<R>) -> Settings {
-    app.store(FILE)
-        .ok()
-        .and_then(|s| s.get(KEY))
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
+/// Settings kept by tauri-plugin-store.
+pub struct PluginSettings {
+    app: AppHandle,
 }
 
-/// Saves the settings.
-pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), IpcError> {
-    let store = app
-        .store(FILE)
-        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("settings store: {e}")))?;
-    store.set(KEY, serde_json::to_value(settings).unwrap_or_default());
-    store
-        .save()
-        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("saving settings: {e}")))
+impl PluginSettings {
+    /// The store of this app.
+    pub fn new(app: AppHandle) -> Self {
+        Self { app }
+    }
+}
+
+impl SettingsStore for PluginSettings {
+    fn load(&self) -> Settings {
+        self.app
+            .store(FILE)
+            .ok()
+            .and_then(|s| s.get(KEY))
+            .map(Settings::from_json_lenient)
+            .unwrap_or_default()
+    }
+
+    fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
+        let unavailable = |e: tauri_plugin_store::Error| SettingsError::StoreUnavailable {
+            reason: e.to_string(),
+        };
+        let store = self.app.store(FILE).map_err(unavailable)?;
+        store.set(KEY, serde_json::to_value(settings).unwrap_or_default());
+        store.save().map_err(unavailable)
+    }
 }

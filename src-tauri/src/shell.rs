@@ -1,17 +1,15 @@
-//! The Tauri side of the UI port: events to the WebView, desktop notifications, the tray
-//! icon and its menu, and the main window's show/hide behaviour.
+//! The Tauri side of the UI port: app-model events to the WebView, desktop notifications,
+//! the tray icon and its menu (whose pause check follows the saved setting), and the main
+//! window's show/hide behaviour.
 
-use std::sync::Arc;
+use std::sync::{Mutex, OnceLock};
 
+use devhive_core::app::{App, SettingsPatch, TrayState, UiEvent, UiPort, UI_EVENT};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Emitter, Manager, Wry};
 use tauri_plugin_notification::NotificationExt;
-
-use crate::controller::Controller;
-use crate::port::UiPort;
-use crate::tray_state::TrayState;
 
 const TRAY_ID: &str = "devhive";
 
@@ -25,23 +23,47 @@ pub fn tray_icon_bytes(state: TrayState) -> &'static [u8] {
     }
 }
 
+/// The tray's title (the StatusNotifierItem's `Title`, which libayatana-appindicator takes
+/// from the GLib application name).
+pub const TRAY_TITLE: &str = "DevHive";
+
 /// The port backed by a running Tauri app.
 pub struct TauriPort {
     app: AppHandle,
+    /// The tray's "Pause notifications" item, once the tray is built.
+    pause: OnceLock<CheckMenuItem<Wry>>,
+    /// The tray menu's first line: the state in words (libayatana shows no tooltips).
+    status: OnceLock<MenuItem<Wry>>,
+    /// The icon and tooltip last applied: each is set only when it changes (every set_icon
+    /// writes a new temp PNG and goes through libayatana-appindicator).
+    shown: Mutex<(Option<TrayState>, String)>,
 }
 
 impl TauriPort {
     /// A port for this app.
     pub fn new(app: AppHandle) -> Self {
-        Self { app }
+        Self {
+            app,
+            pause: OnceLock::new(),
+            status: OnceLock::new(),
+            shown: Mutex::new((None, String::new())),
+        }
     }
 }
 
 impl UiPort for TauriPort {
-    fn emit(&self, event: &'static str, payload: serde_json::Value) {
-        crate::ipc_log::record("event", event, &payload);
-        if let Err(error) = self.app.emit(event, payload) {
-            tracing::warn!(event, %error, "emit failed");
+    fn publish(&self, event: UiEvent) {
+        if let UiEvent::SettingsChanged(settings) = &event {
+            if let Some(pause) = self.pause.get() {
+                let _ = pause.set_checked(settings.paused);
+            }
+        }
+        if crate::ipc_log::enabled() {
+            let value = serde_json::to_value(&event).unwrap_or_default();
+            crate::ipc_log::record("event", event.name(), &value["payload"]);
+        }
+        if let Err(error) = self.app.emit(UI_EVENT, &event) {
+            tracing::warn!(event = event.name(), %error, "emit failed");
         }
     }
 
@@ -59,18 +81,43 @@ impl UiPort for TauriPort {
     }
 
     fn tray(&self, state: TrayState, tooltip: &str) {
-        let Some(tray) = self.app.tray_by_id(TRAY_ID) else {
-            return;
+        let (icon, text) = {
+            let mut shown = self.shown.lock().expect("tray lock");
+            let icon = (shown.0 != Some(state)).then_some(state);
+            let text = (shown.1 != tooltip).then(|| tooltip.to_owned());
+            *shown = (Some(state), tooltip.to_owned());
+            (icon, text)
         };
-        match Image::from_bytes(tray_icon_bytes(state)) {
-            Ok(icon) => {
-                if let Err(error) = tray.set_icon(Some(icon)) {
-                    tracing::warn!(%error, "tray icon update failed");
+        if icon.is_none() && text.is_none() {
+            return;
+        }
+        let status = self.status.get().cloned();
+        // Queued to the UI thread, never waited for: the model calls this under its own lock.
+        let app = self.app.clone();
+        let queued = self.app.run_on_main_thread(move || {
+            let Some(tray) = app.tray_by_id(TRAY_ID) else {
+                return;
+            };
+            if let Some(state) = icon {
+                match Image::from_bytes(tray_icon_bytes(state)) {
+                    Ok(image) => {
+                        if let Err(error) = tray.set_icon(Some(image)) {
+                            tracing::warn!(%error, "tray icon update failed");
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "tray icon decode failed"),
                 }
             }
-            Err(error) => tracing::warn!(%error, "tray icon decode failed"),
+            if let Some(text) = text {
+                let _ = tray.set_tooltip(Some(&text));
+                if let Some(status) = status {
+                    let _ = status.set_text(&text);
+                }
+            }
+        });
+        if let Err(error) = queued {
+            tracing::warn!(%error, "tray update not queued");
         }
-        let _ = tray.set_tooltip(Some(tooltip));
     }
 }
 
@@ -83,25 +130,39 @@ pub fn show_main(app: &AppHandle) {
     }
 }
 
-/// Builds the tray icon and its menu.
-pub fn build_tray(app: &AppHandle, ctl: Arc<Controller>) -> tauri::Result<()> {
-    let open = MenuItem::with_id(app, "open", "Open DevHive", true, None::<&str>)?;
+/// Builds the tray icon and its menu; the pause check starts from, and follows, the setting.
+pub fn build_tray(handle: &AppHandle, model: App, port: &TauriPort) -> tauri::Result<()> {
+    // Before the indicator exists: its D-Bus `Title` is the GLib application name, else the
+    // program name ("devhive-desktop").
+    #[cfg(target_os = "linux")]
+    glib::set_application_name(TRAY_TITLE);
+    let item = |id: &str, text: &str| MenuItem::with_id(handle, id, text, true, None::<&str>);
+    let (initial, mut tooltip) = port.shown.lock().expect("tray lock").clone();
+    let initial = initial.unwrap_or(TrayState::Offline);
+    if tooltip.is_empty() {
+        tooltip = devhive_core::app::tooltip(initial, None, &[]);
+    }
+    let status = MenuItem::with_id(handle, "status", &tooltip, false, None::<&str>)?;
+    let open = item("open", "Open DevHive")?;
+    let paused = model.settings().paused;
     let pause = CheckMenuItem::with_id(
-        app,
+        handle,
         "pause",
         "Pause notifications",
         true,
-        false,
+        paused,
         None::<&str>,
     )?;
-    let reconnect = MenuItem::with_id(app, "reconnect", "Reconnect now", true, None::<&str>)?;
-    let refresh = MenuItem::with_id(app, "refresh", "Refresh session now", true, None::<&str>)?;
-    let sign_out = MenuItem::with_id(app, "sign_out", "Sign out", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit DevHive", true, None::<&str>)?;
-    let sep = || PredefinedMenuItem::separator(app);
+    let reconnect = item("reconnect", "Reconnect now")?;
+    let refresh = item("refresh", "Refresh session now")?;
+    let sign_out = item("sign_out", "Sign out")?;
+    let quit = item("quit", "Quit DevHive")?;
+    let sep = || PredefinedMenuItem::separator(handle);
     let menu: Menu<Wry> = Menu::with_items(
-        app,
+        handle,
         &[
+            &status,
+            &sep()?,
             &open,
             &sep()?,
             &pause,
@@ -112,32 +173,38 @@ pub fn build_tray(app: &AppHandle, ctl: Arc<Controller>) -> tauri::Result<()> {
             &quit,
         ],
     )?;
-    let pause_item = pause.clone();
+    let _ = port.pause.set(pause);
+    let _ = port.status.set(status);
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(Image::from_bytes(tray_icon_bytes(TrayState::Offline))?)
-        .tooltip("DevHive — signed out")
+        .icon(Image::from_bytes(tray_icon_bytes(initial))?)
+        .tooltip(&tooltip)
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(move |app, event| {
-            let ctl = ctl.clone();
+            let model = model.clone();
             match event.id.as_ref() {
                 "open" => show_main(app),
                 "pause" => {
-                    let paused = !ctl.paused();
-                    ctl.set_paused(paused);
-                    let _ = pause_item.set_checked(paused);
+                    let paused = !model.settings().paused;
+                    let patch = SettingsPatch {
+                        paused: Some(paused),
+                        ..SettingsPatch::default()
+                    };
+                    if let Err(error) = model.update_settings(patch) {
+                        tracing::warn!(%error, "pause from tray not saved");
+                    }
                 }
-                "reconnect" => ctl.reconnect_now(),
+                "reconnect" => model.reconnect_now(),
                 "refresh" => {
                     tauri::async_runtime::spawn(async move {
-                        if let Err(error) = ctl.refresh_now().await {
+                        if let Err(error) = model.refresh_now().await {
                             tracing::warn!(%error, "refresh from tray failed");
                         }
                     });
                 }
                 "sign_out" => {
                     tauri::async_runtime::spawn(async move {
-                        if let Err(error) = ctl.sign_out().await {
+                        if let Err(error) = model.sign_out().await {
                             tracing::warn!(%error, "sign-out from tray failed");
                         }
                     });
@@ -156,6 +223,6 @@ pub fn build_tray(app: &AppHandle, ctl: Arc<Controller>) -> tauri::Result<()> {
                 show_main(tray.app_handle());
             }
         })
-        .build(app)?;
+        .build(handle)?;
     Ok(())
 }

@@ -182,6 +182,26 @@ try {
   const history = execFileSync('dunstctl', ['history'], { encoding: 'utf8' });
   assert.ok(JSON.parse(history), 'dunst answers over the test bus');
 
+  step('2b. alice writes to Cassini from the composer: bob sees it over REST, the feed shows it once, the box empties');
+  const mine = `from the composer ${Date.now()}`;
+  await app.exec(`const s = document.querySelector('[data-testid=composer-project]'); s.value = '${ids.Cassini}'; s.dispatchEvent(new Event('change'));`);
+  await app.type('[data-testid=composer-text]', mine);
+  await app.click('[data-testid=composer-send]');
+  await waitFor(async () => (await app.exec(`return document.querySelector('[data-testid=composer-text]').value`)) === '', 'the composer to empty once sent', 10_000).catch(async (e) => {
+    throw new Error(`${e.message}: error ${JSON.stringify(await app.texts('[data-testid=composer-error]'))}, text ${JSON.stringify(await app.exec(`return document.querySelector('[data-testid=composer-text]').value`))}, button ${await app.text('[data-testid=composer-send]')}, ipc ${JSON.stringify(ipcPayloads('post_message'))}`);
+  });
+  assert.deepEqual(await app.texts('[data-testid=composer-error]'), [], 'no error shown');
+  bob = await loginAs('bob');
+  const cassini = await rest('GET', `/api/v1/projects/${ids.Cassini}/messages?limit=20&offset=0`, bob);
+  assert.ok(cassini.messages.some((m) => m.content === mine), `bob sees alice's message: ${JSON.stringify(cassini.messages.map((m) => m.content))}`);
+  await waitFor(async () => (await app.texts('[data-testid=feed-item] .feed-text')).some((t) => t.includes(mine)), 'alice\'s own message in the feed');
+  assert.equal((await app.texts('[data-testid=feed-item] .feed-text')).filter((t) => t.includes(mine)).length, 1, 'in the feed once');
+  // The resync of step 3 caught Apollo up; what alice saw live is not repeated as missed.
+  await waitFor(() => ipcPayloads('catch-up').some((c) => c.project_id === ids.Apollo && !c.baseline), 'Apollo caught up after the drop', 10_000);
+  const away = await app.texts('[data-testid=away-item] .feed-text');
+  assert.ok(!away.some((t) => t.includes('burst') || t.includes('hello from bob')), `seen live, not missed: ${JSON.stringify(away)}`);
+  await shot(shots, 'composer-sandbox');
+
   step('screenshots: session panel and diagnostics with the refresh in them');
   await app.click('[data-testid=tab-session]');
   await waitFor(async () => /^\d\d:\d\d$/.test(await app.text('[data-testid=session-expires]')), 'countdown');
@@ -202,23 +222,22 @@ try {
   await app.click(`[data-project="${ids.Borealis}"] input[type=checkbox]`);
   await waitFor(async () => (await app.texts('[data-testid=badge]')).filter((t) => t === 'Live').length === 3, 'three Live badges');
 
+  step('4b. bob removes alice from Borealis: it stays watched (her own list), and its badge shows the server\'s words');
+  const aliceId = '0000a11c-e000-4000-8000-000000000001';
+  bob = await loginAs('bob');
+  await rest('DELETE', `/api/v1/projects/${ids.Borealis}/members/${aliceId}`, bob);
+  await control('drop-sockets', { mode: 'abrupt', project: ids.Borealis, flavour: null });
+  await waitFor(async () => (await app.texts(`[data-project="${ids.Borealis}"] [data-testid=badge]`))[0] === 'No access', 'No access on Borealis', 30_000);
+  const words = await app.text(`[data-project="${ids.Borealis}"] [data-testid=badge-detail]`);
+  assert.match(words, /You are not a member of this project\. Please select a project you have access to\./);
+  await waitFor(async () => (await app.texts('[data-testid=badge]')).filter((t) => t === 'Live').length === 2, 'the other two projects Live');
+  await shot(shots, 'forbidden');
+
   step('5. sign out empties the keychain entry');
   await app.click('[data-testid=tab-session]');
   await app.click('[data-testid=sign-out]');
   await waitFor(async () => (await app.texts('[data-testid=signin-form]')).length === 1, 'sign-in form');
   await waitFor(() => keychain() === '', 'the keychain to be empty', 5_000);
-
-  step('4b. carol watches Borealis, where she is not a member: the badge shows the server\'s words');
-  await signIn('carol');
-  await app.click('[data-testid=tab-projects]');
-  await waitFor(async () => (await app.texts(`[data-project="${ids.Borealis}"] [data-testid=badge]`))[0] === 'No access', 'No access on Borealis', 20_000);
-  const words = await app.text(`[data-project="${ids.Borealis}"] [data-testid=badge-detail]`);
-  assert.match(words, /You are not a member of this project\. Please select a project you have access to\./);
-  await waitFor(async () => (await app.texts('[data-testid=badge]')).filter((t) => t === 'Live').length === 2, 'carol\'s two projects Live');
-  await shot(shots, 'forbidden');
-  await app.click('[data-testid=tab-session]');
-  await app.click('[data-testid=sign-out]');
-  await waitFor(() => keychain() === '', 'the keychain to be empty after carol', 5_000);
 
   step('7. no IPC payload carried a token');
   assert.ok(existsSync(ipcLog), 'DEVHIVE_IPC_LOG was written');

@@ -53,7 +53,10 @@ for (const [name, test] of Object.entries(scenarios)) {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   try {
-    await test({ page, base, assert });
+    // DEVHIVE_SCREENSHOTS=$PWD/../docs (from ui/) writes the pictures scenarios take (docs, not checks).
+    const shots = process.env.DEVHIVE_SCREENSHOTS;
+    const screenshot = (file) => (shots ? page.screenshot({ path: join(shots, file) }) : Promise.resolve());
+    await test({ page, base, assert, screenshot });
     assert.deepEqual(errors.filter((e) => !e.includes('favicon')), [], 'no page errors (CSP violations included)');
     console.log(`ok   ${name}`);
     passed += 1;

@@ -8,7 +8,10 @@ const signedOut = {
   state: 'signed_out', user: null, server_label: null, expires_at_ms: null, lifetime_secs: null,
   next_refresh_at_ms: null, last_refresh: null, refresh_token_storage: null, reason: null,
 };
-const settings = { notify: {}, quiet: false, start_hidden: false, watched: [], server: 'fly', custom_url: null };
+const settings = {
+  server: { choice: 'fly', url: null, ws_url: null, flavour: 'fly', api_version: 'b' },
+  watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false,
+};
 
 /** Installs the mock backend; `fixture` is plain data (it crosses into the page). */
 async function mockBackend(page, fixture) {
@@ -19,13 +22,14 @@ async function mockBackend(page, fixture) {
       lifetime_secs: 900, next_refresh_at_ms: t0 + 780_000, last_refresh: { ok: true, at_ms: t0 - 60_000, detail: null },
       refresh_token_storage: 'OS keychain (Secret Service)', reason: null,
     };
-    window.__state = { messages: f.messages ?? [], tasks: f.tasks ?? [], signInError: f.signInError ?? null };
+    window.__state = { stored: f.stored ?? null, messages: f.messages ?? [], tasks: f.tasks ?? [], signInError: f.signInError ?? null, settings: f.settings };
+    const phase = f.phase ?? (f.session === 'signed_out' ? { phase: 'signed_out', notice: null, refused: null } : { phase: 'signed_in', offline: null });
     window.__harnessHandler = (cmd, args) => {
       switch (cmd) {
         case 'snapshot':
           return {
-            app: { version: '0.1.0', demo: false }, session, projects: f.projects ?? [], connections: f.connections ?? [],
-            user_id: 'u-alice', timeline: f.timeline ?? [], settings: f.settings, notifications_paused: false,
+            app: { version: '0.1.0', demo: false }, phase, session, projects: f.projects ?? [], connections: f.connections ?? [],
+            user_id: 'u-alice', timeline: f.timeline ?? [], settings: window.__state.settings,
           };
         case 'sign_in':
           if (window.__state.signInError) return Promise.reject(window.__state.signInError);
@@ -36,13 +40,31 @@ async function mockBackend(page, fixture) {
           if (args.kind === 'tasks') return { kind: 'tasks', data: window.__state.tasks ?? [] };
           if (args.kind === 'task') return { kind: 'task', data: (window.__state.tasks ?? []).find((t) => t.id === args.id) ?? null };
           return { kind: 'project', data: (f.projects ?? []).find((p) => p.id === args.projectId) };
+        case 'stored_feed':
+          return window.__state.stored ?? { items: [], unread: {} };
+        case 'mark_all_read':
+          window.__state.markedAllRead = true;
+          window.__state.stored = { items: (window.__state.stored?.items ?? []).map((i) => ({ ...i, read: true })), unread: {} };
+          return window.__state.stored;
+        case 'post_message': {
+          const fail = window.__state.postErrors?.shift();
+          if (fail) return Promise.reject(fail);
+          (window.__state.posted ??= []).push(args);
+          return { id: `m-${window.__state.posted.length}`, project_id: args.projectId, sender_id: 'u-alice', sender: 'alice', content: args.content, created_at_ms: Date.now() };
+        }
         case 'save_diagnostics':
           return '/home/alice/Downloads/devhive-diagnostics-20261126T150000Z.json';
         case 'export_diagnostics':
           return JSON.stringify({ app: { version: '0.1.0' }, timeline: [{ kind: 'refresh', detail: '[redacted]' }] }, null, 2);
+        case 'update_settings': {
+          const p = args.patch;
+          const s = window.__state.settings;
+          window.__state.settings = { ...s, ...Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'notify')), notify: { ...s.notify, ...(p.notify ?? {}) } };
+          return window.__state.settings;
+        }
         case 'notify':
         case 'watch_projects':
-        case 'set_settings':
+        case 'retry_now':
           return null;
         default:
           return Promise.reject({ code: 'internal', message: `unmocked ${cmd}` });
@@ -79,7 +101,7 @@ export const scenarios = {
     assert.match(await page.textContent('[data-testid=signin-error]'), /Could not reach the server: connection refused/);
     await page.evaluate(() => { window.__state.signInError = { code: 'rate_limited', message: 'Too Many Requests' }; });
     await signIn(page);
-    await page.waitForFunction(() => document.querySelector('[data-testid=signin-error]')?.textContent?.includes('Too many attempts'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=signin-error]')?.textContent?.includes('Too many requests'));
     await page.evaluate(() => { window.__state.signInError = { code: 'keychain', message: 'no Secret Service' }; });
     await signIn(page);
     await page.waitForFunction(() => document.querySelector('[data-testid=signin-error]')?.textContent?.includes('Remember me'));
@@ -182,5 +204,152 @@ export const scenarios = {
     await page.waitForSelector('[data-testid=needs-login]');
     assert.match(await page.textContent('[data-testid=needs-login]'), /Invalid refresh token/);
     assert.equal(await page.textContent('[data-testid=status]'), 'Sign in needed');
+  },
+
+  async 'a settings change sends only what changed and the UI follows settings changed elsewhere'({ page, base, assert }) {
+    await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')] });
+    await page.goto(base);
+    await page.click('[data-testid=tab-settings]');
+    await page.click('[data-testid=quiet]');
+    await page.waitForFunction(() => window.__harness.calls.some((c) => c.cmd === 'update_settings'));
+    const patches = await page.evaluate(() => window.__harness.calls.filter((c) => c.cmd === 'update_settings').map((c) => c.args.patch));
+    assert.deepEqual(patches, [{ quiet: true }], 'a patch of what changed: never the server or the watched list');
+    // The tray paused notifications: the settings arrive as an event and the switch follows.
+    await page.evaluate((s) => window.__harness.emit('settings-changed', { ...s, quiet: true, paused: true }), settings);
+    await page.waitForFunction(() => document.querySelector('[data-testid=pause]')?.checked === true);
+    assert.equal(await page.locator('[data-testid=quiet]').isChecked(), true, 'the earlier change is still shown');
+    assert.equal(await page.locator('[data-testid=paused]').count(), 1);
+  },
+
+  async 'resuming shows no sign-in form, then offline says so and counts down'({ page, base, assert }) {
+    await mockBackend(page, { phase: { phase: 'resuming', server: 'http://127.0.0.1:4000' } });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=resuming]');
+    assert.match(await page.textContent('[data-testid=resuming]'), /Resuming your session on http:\/\/127\.0\.0\.1:4000/);
+    assert.equal(await page.locator('[data-testid=signin-form]').count(), 0, 'no sign-in flash');
+    await page.evaluate(() => window.__harness.emit('phase-changed', {
+      phase: 'signed_in', offline: { server: 'http://127.0.0.1:4000', retry_at_ms: Date.now() + 4_500, reason: 'network error' },
+    }));
+    await page.waitForSelector('[data-testid=offline]');
+    assert.match(await page.textContent('[data-testid=offline]'), /Can't reach http:\/\/127\.0\.0\.1:4000, retrying in [45] s/);
+    if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/screenshot-offline.png` });
+    await page.click('[data-testid=retry-now]');
+    await page.waitForFunction(() => window.__harness.calls.some((c) => c.cmd === 'retry_now'));
+    await page.evaluate(() => window.__harness.emit('phase-changed', { phase: 'signed_in', offline: null }));
+    await page.waitForFunction(() => !document.querySelector('[data-testid=offline]'));
+  },
+
+  async 'a locked keychain says unlock it and offers Retry'({ page, base, assert }) {
+    await mockBackend(page, { phase: { phase: 'keychain', locked: true, message: 'Unlock your keychain to resume your session (keychain locked: …).' } });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=keychain]');
+    assert.match(await page.textContent('[data-testid=keychain] h1'), /Unlock your keychain/);
+    await page.click('[data-testid=retry]');
+    await page.waitForFunction(() => window.__harness.calls.some((c) => c.cmd === 'retry_now'));
+  },
+
+  async 'the sign-in form starts from the saved server and says why the server signed you out'({ page, base, assert }) {
+    const saved = { ...settings, server: { choice: 'custom', url: 'https://api.example.test', ws_url: 'wss://ws.example.test/prod', flavour: 'aws', api_version: 'b' } };
+    await mockBackend(page, {
+      session: 'signed_out', settings: saved,
+      phase: { phase: 'signed_out', notice: 'The server signed you out: Invalid refresh token', refused: 'Invalid refresh token' },
+    });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=signin-form]');
+    assert.match(await page.textContent('[data-testid=signed-out-notice]'), /The server signed you out: Invalid refresh token/);
+    assert.equal(await page.inputValue('[data-testid=server]'), 'custom');
+    assert.equal(await page.inputValue('input[name=custom_url]'), 'https://api.example.test');
+    assert.equal(await page.inputValue('[data-testid=flavour]'), 'aws');
+    assert.equal(await page.inputValue('input[name=custom_ws_url]'), 'wss://ws.example.test/prod');
+    await signIn(page);
+    const sent = await page.evaluate(() => window.__harness.calls.find((c) => c.cmd === 'sign_in').args.request.server);
+    assert.deepEqual(sent, saved.server, 'the flavour and socket URL are sent, not dropped');
+  },
+
+  async 'error banners are plain words and dismissable'({ page, base, assert }) {
+    await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')] });
+    await page.goto(base);
+    await page.click('[data-testid=tab-diagnostics]');
+    await page.evaluate(() => { window.__harnessHandler = ((inner) => (cmd, args) => cmd === 'save_diagnostics' ? Promise.reject({ code: 'not_found', message: '404 page not found' }) : inner(cmd, args))(window.__harnessHandler); });
+    await page.click('[data-testid=export-diagnostics]');
+    await page.waitForSelector('[data-testid=notice]');
+    assert.equal(await page.textContent('[data-testid=notice] span'), 'The server could not find that (404 page not found).');
+    await page.click('[data-testid=dismiss]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=notice]'));
+  },
+
+  async 'composer keeps the text and says why when sending fails, clears it once sent'({ page, base, assert, screenshot }) {
+    await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')] });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=composer]');
+    // Sent at the first try: the box empties (the DOM value, not only the model).
+    await page.fill('[data-testid=composer-text]', 'Morning all');
+    await page.click('[data-testid=composer-send]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=composer-text]').value === '');
+    await page.evaluate(() => {
+      window.__state.posted = [];
+      window.__state.postErrors = [
+        { code: 'network', message: 'Not sent: the server could not be reached (connection refused). Your text was kept; send it again when you are back online.' },
+        { code: 'forbidden', message: 'You are not a member of this project, so you cannot write to its chat. Your text was kept.' },
+      ];
+    });
+    await page.fill('[data-testid=composer-text]', 'Standup moved to 10:00');
+    await page.click('[data-testid=composer-send]');
+    await page.waitForSelector('[data-testid=composer-error]');
+    assert.match(await page.textContent('[data-testid=composer-error]'), /could not be reached/);
+    assert.equal(await page.inputValue('[data-testid=composer-text]'), 'Standup moved to 10:00', 'the text survives a failure');
+    await screenshot('screenshot-composer-offline.png');
+    await page.click('[data-testid=composer-send]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=composer-error]')?.textContent?.includes('not a member'));
+    assert.equal(await page.inputValue('[data-testid=composer-text]'), 'Standup moved to 10:00');
+    await page.click('[data-testid=composer-send]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=composer-error]'));
+    assert.equal(await page.inputValue('[data-testid=composer-text]'), '', 'cleared once the server took it');
+    const posted = await page.evaluate(() => window.__state.posted);
+    assert.deepEqual(posted, [{ projectId: P1, content: 'Standup moved to 10:00' }]);
+  },
+
+  async 'catch-up shows "While you were away" with a count, by day, apart from live items, and ignores a baseline'({ page, base, assert, screenshot }) {
+    const t = now();
+    const today = new Date(t); today.setHours(9, 14, 0, 0);
+    const yesterday = new Date(today.getTime() - 86_400_000); yesterday.setHours(18, 2, 0, 0);
+    await mockBackend(page, {
+      projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')],
+      messages: [msg('m1', 'bob', 'Live and well', t - 60_000)],
+    });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=feed-item]');
+    await page.evaluate((P1) => window.__harness.emit('catch-up', { project_id: P1, baseline: true, items: [] }), P1);
+    await page.evaluate(({ P1, a, b }) => window.__harness.emit('catch-up', { project_id: P1, baseline: false, items: [
+      { resource: 'message', action: 'INSERT', id: 'm9', summary: 'bob: sorry I missed you', at_ms: b },
+      { resource: 'task', action: 'UPDATE', id: 't1', summary: '‘Fix login’ moved from To do to Done', at_ms: a },
+      { resource: 'member', action: 'INSERT', id: 'u-dave', summary: 'dave joined', at_ms: a + 60_000 },
+    ] }), { P1, a: today.getTime(), b: yesterday.getTime() });
+    await page.waitForSelector('[data-testid=away]');
+    assert.equal(await page.textContent('[data-testid=away-count]'), '3');
+    assert.deepEqual(await page.$$eval('[data-testid=away-day]', (els) => els.map((e) => e.textContent)), ['Today', 'Yesterday']);
+    const times = await page.$$eval('[data-testid=away-item] time', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(times, ['Today 09:15', 'Today 09:14', 'Yesterday 18:02']);
+    const live = await page.$$eval('[data-testid=feed-item] .feed-text', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(live, ['bob: Live and well'], 'missed items stay out of the live feed');
+    await screenshot('screenshot-while-you-were-away.png');
+    await page.click('[data-testid=mark-all-read]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=away]'));
+    assert.equal(await page.evaluate(() => window.__state.markedAllRead), true);
+  },
+
+  async 'after a restart the stored feed comes back with unread counts, and mark all read clears them'({ page, base, assert }) {
+    const t = now();
+    const stored = (id, summary, at_ms, read) => ({ project_id: P1, catch_up: true, resource: 'message', action: 'INSERT', id, summary, at_ms, read });
+    await mockBackend(page, {
+      projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')],
+      stored: { items: [stored('m0', 'carol: seen yesterday', t - 86_400_000, true), stored('m1', 'bob: while you were away', t - 60_000, false), stored('m2', 'bob: and this', t - 30_000, false)], unread: { [P1]: 2 } },
+    });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=away]');
+    assert.equal(await page.textContent('[data-testid=unread-count]'), 'Apollo: 2 unread');
+    assert.equal(await page.textContent('[data-testid=away-count]'), '2', 'only the unread catch-up items');
+    await page.click('[data-testid=unread-mark-all-read]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=unread]') && !document.querySelector('[data-testid=away]'));
   },
 };

@@ -1,16 +1,20 @@
 // The UI controller: owns the model, the data cache and the actions the views call.
 // It talks to the shell only through ipc.ts.
+import type { AppError } from './generated/AppError';
 import type { AppInfo } from './generated/AppInfo';
 import type { ConnectionView } from './generated/ConnectionView';
-import type { IpcError } from './generated/IpcError';
+import type { Phase } from './generated/Phase';
 import type { ProjectView } from './generated/ProjectView';
 import type { SessionView } from './generated/SessionView';
 import type { Settings } from './generated/Settings';
+import type { SettingsPatch } from './generated/SettingsPatch';
 import type { SignInRequest } from './generated/SignInRequest';
 import type { TimelineEntryView } from './generated/TimelineEntryView';
-import { commands, on, toIpcError } from './ipc';
+import { Continuity } from './continuity';
+import { commands, onEvents, toAppError } from './ipc';
 import { DataCache } from './model/cache';
 import { describeChange, describeEvent, mergeFeed, type FeedItem } from './model/feed';
+import { errorMessage } from './model/viewmodel';
 
 /** The screens behind the navigation. */
 export type Tab = 'feed' | 'projects' | 'session' | 'diagnostics' | 'settings';
@@ -18,18 +22,21 @@ export type Tab = 'feed' | 'projects' | 'session' | 'diagnostics' | 'settings';
 /** Everything the views render. */
 export interface Model {
   app: AppInfo | null;
+  /** Where the app stands: resuming, signed in (maybe offline), keychain, signed out. */
+  phase: Phase;
   session: SessionView;
   projects: ProjectView[];
   connections: Record<string, ConnectionView>;
   userId: string | null;
   timeline: TimelineEntryView[];
+  /** The current settings: replaced by every reply and every settings-changed event. */
   settings: Settings;
-  paused: boolean;
   feed: FeedItem[];
   filter: string | null;
   tab: Tab;
-  signIn: { busy: boolean; error: IpcError | null };
+  signIn: { busy: boolean; error: AppError | null };
   now: number;
+  /** A plain sentence in a dismissable banner. */
   notice: string | null;
   diagnostics: string | null;
   loaded: boolean;
@@ -43,9 +50,9 @@ const SIGNED_OUT: SessionView = {
 /** The initial model before the snapshot arrives. */
 export function initialModel(now: number): Model {
   return {
-    app: null, session: SIGNED_OUT, projects: [], connections: {}, userId: null, timeline: [],
-    settings: { notify: {}, quiet: false, start_hidden: false, watched: [], server: null, custom_url: null },
-    paused: false, feed: [], filter: null, tab: 'feed', signIn: { busy: false, error: null }, now,
+    app: null, phase: { phase: 'starting' }, session: SIGNED_OUT, projects: [], connections: {}, userId: null,
+    timeline: [], settings: { server: null, watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false },
+    feed: [], filter: null, tab: 'feed', signIn: { busy: false, error: null }, now,
     notice: null, diagnostics: null, loaded: false,
   };
 }
@@ -54,9 +61,14 @@ export function initialModel(now: number): Model {
 export class App {
   model: Model;
   readonly cache: DataCache;
+  /** The composer and "While you were away" (ui/src/continuity.ts). */
+  readonly continuity: Continuity;
 
   constructor(private readonly redraw: () => void) {
     this.model = initialModel(Date.now());
+    this.continuity = new Continuity(() => this.redraw(), {
+      post: (p, c) => commands.postMessage(p, c), storedFeed: () => commands.storedFeed(), markAllRead: () => commands.markAllRead(),
+    });
     this.cache = new DataCache({
       fetch: (k) => commands.fetchResource(k.projectId, k.kind, k.id),
       now: () => Date.now(),
@@ -70,7 +82,7 @@ export class App {
           this.set({ projects: this.model.projects.map((p) => (p.id === c.projectId ? c.after : p)) });
         }
       },
-      onError: (_k, e) => this.set({ notice: toIpcError(e).message }),
+      onError: (_k, e) => this.set({ notice: errorMessage(toAppError(e)) }),
     });
   }
 
@@ -88,6 +100,7 @@ export class App {
     if (items.length === 0) return;
     this.set({ feed: mergeFeed(this.model.feed, items) });
     if (!notify) return;
+    this.continuity.sawLive(items.map((i) => i.key));
     // Only chat messages and task changes are worth a desktop notification.
     const offer = items.filter((i) => i.kind === 'message' || i.kind === 'task').map((i) => ({ project_id: i.projectId, project_name: this.projectName(i.projectId), text: i.text, actor_id: i.actorId }));
     if (offer.length > 0) commands.notify(offer).catch(() => undefined);
@@ -95,46 +108,56 @@ export class App {
 
   /** Subscribes to every event first, then loads the snapshot, so nothing is missed. */
   async start(): Promise<void> {
-    await Promise.all([
-      on('session-changed', (s) => this.onSession(s)),
-      on('connection-changed', (c) => {
+    await onEvents({
+      'phase-changed': (phase) => this.onPhase(phase),
+      'session-changed': (s) => this.onSession(s),
+      'connection-changed': (c) => {
         // The final "stopped" of a project the user just unwatched must not bring its row back.
         if (c.state === 'stopped' && !(c.project_id in this.model.connections)) return;
         this.set({ connections: { ...this.model.connections, [c.project_id]: c } });
-      }),
-      on('feed-event', (e) => {
+      },
+      'feed-event': (e) => {
         this.cache.onEvent(e);
         const item = describeEvent(e, this.projectName(e.project_id));
         if (item) this.addFeed([item], true);
-      }),
-      on('resync', (r) => this.cache.resync(r.project_id)),
-      on('timeline-appended', (t) => this.set({ timeline: [...this.model.timeline, t].slice(-1000) })),
-      on('projects-changed', (projects) => this.set({ projects })),
-      on('paused-changed', (paused) => this.set({ paused })),
-    ]);
+      },
+      resync: (r) => this.cache.resync(r.project_id),
+      'catch-up': (c) => this.continuity.onCatchUp(c),
+      'timeline-appended': (t) => this.set({ timeline: [...this.model.timeline, t].slice(-1000) }),
+      'projects-changed': (projects) => this.set({ projects }),
+      'settings-changed': (settings) => this.set({ settings }),
+    });
     window.setInterval(() => this.set({ now: Date.now() }), 1000);
     try {
       const s = await commands.snapshot();
       const connections: Record<string, ConnectionView> = {};
       for (const c of s.connections) connections[c.project_id] = c;
       this.set({
-        app: s.app, session: s.session, projects: s.projects, connections, userId: s.user_id,
-        timeline: s.timeline, settings: s.settings, paused: s.notifications_paused, loaded: true,
+        app: s.app, phase: s.phase, session: s.session, projects: s.projects, connections, userId: s.user_id,
+        timeline: s.timeline, settings: s.settings, loaded: true,
       });
       for (const c of s.connections) if (c.state === 'connected') this.cache.resync(c.project_id);
+      if (s.phase.phase === 'signed_in') void this.continuity.restore();
     } catch (e) {
-      this.set({ loaded: true, notice: toIpcError(e).message });
+      this.set({ loaded: true, notice: errorMessage(toAppError(e)) });
+    }
+  }
+
+  private onPhase(phase: Phase): void {
+    const wasIn = this.model.phase.phase === 'signed_in';
+    this.set({ phase });
+    if (phase.phase === 'signed_in' && !wasIn) {
+      void this.continuity.restore();
+      commands.snapshot().then((snap) => this.set({ userId: snap.user_id, projects: snap.projects.length ? snap.projects : this.model.projects })).catch(() => undefined);
     }
   }
 
   private onSession(s: SessionView): void {
-    const wasOut = this.model.session.state === 'signed_out';
     this.set({ session: s });
     if (s.state === 'signed_out') {
       for (const id of Object.keys(this.model.connections)) this.cache.forget(id);
       this.set({ connections: {}, feed: [], projects: [] });
-    } else if (wasOut) {
-      commands.snapshot().then((snap) => this.set({ userId: snap.user_id, projects: snap.projects.length ? snap.projects : this.model.projects })).catch(() => undefined);
+      this.continuity.clear();
     }
   }
 
@@ -146,7 +169,7 @@ export class App {
       const session = await commands.signIn(r);
       this.set({ session, signIn: { busy: false, error: null }, tab: 'feed' });
     } catch (e) {
-      this.set({ signIn: { busy: false, error: toIpcError(e) } });
+      this.set({ signIn: { busy: false, error: toAppError(e) } });
     }
   }
 
@@ -208,22 +231,30 @@ export class App {
     }
   }
 
-  async saveSettings(patch: Partial<Settings>): Promise<void> {
-    const settings = { ...this.model.settings, ...patch };
-    this.set({ settings });
-    await this.run(commands.setSettings(settings));
+  /** Sends only what the user changed; the reply is the current copy the UI keeps. */
+  async saveSettings(patch: SettingsPatch): Promise<void> {
+    const settings = await this.run(commands.updateSettings(patch));
+    if (settings) this.set({ settings });
   }
 
   async setPaused(paused: boolean): Promise<void> {
-    this.set({ paused });
-    await this.run(commands.setNotificationsPaused(paused));
+    await this.saveSettings({ paused });
+  }
+
+  /** "Retry now": resume after a locked keychain, or list and reconnect while offline. */
+  async retry(): Promise<void> {
+    await this.run(commands.retryNow());
+  }
+
+  dismissNotice(): void {
+    this.set({ notice: null });
   }
 
   private async run<T>(p: Promise<T>): Promise<T | undefined> {
     try {
       return await p;
     } catch (e) {
-      this.set({ notice: toIpcError(e).message });
+      this.set({ notice: errorMessage(toAppError(e)) });
       return undefined;
     }
   }

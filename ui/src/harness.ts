@@ -22,6 +22,7 @@ mockIPC(
   },
   { shouldMockEvents: true },
 );
-window.__harness = { emit: (event, payload) => emit(event, payload), calls };
+// Tests name the app-model event; it arrives as the app does: one `ui-event` with a tagged payload.
+window.__harness = { emit: (event, payload) => emit('ui-event', { type: event, payload }), calls };
 
 await import('./main');

@@ -2,36 +2,30 @@
 // Imports come from @tauri-apps/api (never window.__TAURI__) so the mocks can stand in for it.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { AppError } from './generated/AppError';
 import type { AppInfo } from './generated/AppInfo';
-import type { ConnectionView } from './generated/ConnectionView';
-import type { FeedEventView } from './generated/FeedEventView';
-import type { IpcError } from './generated/IpcError';
-import type { ProjectView } from './generated/ProjectView';
+import type { MessageView } from './generated/MessageView';
+import type { NotifyItem } from './generated/NotifyItem';
 import type { ResourceData } from './generated/ResourceData';
 import type { ResourceKind } from './generated/ResourceKind';
-import type { ResyncView } from './generated/ResyncView';
 import type { SessionView } from './generated/SessionView';
 import type { Settings } from './generated/Settings';
+import type { SettingsPatch } from './generated/SettingsPatch';
 import type { SignInRequest } from './generated/SignInRequest';
 import type { Snapshot } from './generated/Snapshot';
-import type { TimelineEntryView } from './generated/TimelineEntryView';
-import type { NotifyItem } from './generated/NotifyItem';
+import type { StoredFeedView } from './generated/StoredFeedView';
+import type { UiEvent } from './generated/UiEvent';
 
-/** Every event the shell emits, with its payload type. */
-export interface EventMap {
-  'session-changed': SessionView;
-  'connection-changed': ConnectionView;
-  'feed-event': FeedEventView;
-  resync: ResyncView;
-  'timeline-appended': TimelineEntryView;
-  'projects-changed': ProjectView[];
-  'paused-changed': boolean;
-}
+/** The Tauri event every app-model event arrives under (`UI_EVENT` in Rust). */
+export const UI_EVENT = 'ui-event';
+
+/** Each event's payload type, by its name: derived from the generated union, so it cannot drift. */
+export type EventMap = { [E in UiEvent as E['type']]: E['payload'] };
 
 /** Normalises whatever a command rejected with into `{ code, message }`. */
-export function toIpcError(e: unknown): IpcError {
+export function toAppError(e: unknown): AppError {
   if (typeof e === 'object' && e !== null && 'code' in e && 'message' in e) {
-    return e as IpcError;
+    return e as AppError;
   }
   return { code: 'internal', message: typeof e === 'string' ? e : String(e) };
 }
@@ -40,7 +34,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
-    throw toIpcError(e);
+    throw toAppError(e);
   }
 }
 
@@ -50,24 +44,28 @@ export const commands = {
   snapshot: () => call<Snapshot>('snapshot'),
   signIn: (request: SignInRequest) => call<SessionView>('sign_in', { request }),
   signOut: () => call<void>('sign_out'),
-  listProjects: () => call<ProjectView[]>('list_projects'),
+  retryNow: () => call<void>('retry_now'),
   watchProjects: (projectIds: string[]) => call<void>('watch_projects', { projectIds }),
   reconnectNow: () => call<void>('reconnect_now'),
   refreshSessionNow: () => call<SessionView>('refresh_session_now'),
   fetchResource: (projectId: string, kind: ResourceKind, id: string | null) =>
     call<ResourceData>('fetch_resource', { projectId, kind, id }),
+  postMessage: (projectId: string, content: string) => call<MessageView>('post_message', { projectId, content }),
+  storedFeed: () => call<StoredFeedView>('stored_feed'),
+  markAllRead: () => call<StoredFeedView>('mark_all_read'),
   exportDiagnostics: () => call<string>('export_diagnostics'),
   saveDiagnostics: () => call<string>('save_diagnostics'),
-  getSettings: () => call<Settings>('get_settings'),
-  setSettings: (settings: Settings) => call<void>('set_settings', { settings }),
-  setNotificationsPaused: (paused: boolean) => call<void>('set_notifications_paused', { paused }),
+  /** Sends only what the user changed; answers with the settings now in effect. */
+  updateSettings: (patch: SettingsPatch) => call<Settings>('update_settings', { patch }),
   notify: (items: NotifyItem[]) => call<void>('notify', { items }),
 };
 
-/** Subscribes to one event; resolves once the listener is registered. */
-export function on<K extends keyof EventMap>(
-  event: K,
-  handler: (payload: EventMap[K]) => void,
-): Promise<UnlistenFn> {
-  return listen<EventMap[K]>(event, (e) => handler(e.payload));
+type Handlers = { [K in keyof EventMap]?: (payload: EventMap[K]) => void };
+
+/** Subscribes to the app model's events; resolves once the listener is registered. */
+export function onEvents(handlers: Handlers): Promise<UnlistenFn> {
+  return listen<UiEvent>(UI_EVENT, (e) => {
+    const handler = handlers[e.payload.type] as ((p: unknown) => void) | undefined;
+    handler?.(e.payload.payload);
+  });
 }

@@ -1,11 +1,12 @@
 //! Human words for `devhive watch`'s text mode: project names instead of UUIDs, and the
-//! content behind an event (the chat line, the task and its status), fetched over REST.
+//! content behind an event (the chat line, the task and its status), fetched over REST
+//! through the app model's [`AuthedApi`] (one refresh and retry on a 401).
 //! The JSON-lines mode never uses this: it prints exactly what the server sent.
 
-use devhive_core::api::ApiClient;
-use devhive_core::app::{Task, TaskReader};
-use devhive_core::auth::TokenSource;
-use devhive_core::realtime::{FeedEvent, Resource, RowAction as Action};
+use devhive_core::api::Task;
+use devhive_core::app::{AuthedApi, FeedEventView};
+use devhive_core::realtime::RowAction as Action;
+use devhive_core::session::Session;
 use std::collections::BTreeMap;
 
 /// Status names of the reference server's task statuses (0…3).
@@ -42,25 +43,26 @@ pub fn task_sentence(action: Option<Action>, task: Option<&Task>) -> String {
 
 /// Looks up what an event is about. Each lookup is one REST call; a failed lookup falls back
 /// to the event's own fields, so the feed never stalls on a slow server.
-pub struct Describer<'a, T: TokenSource> {
-    /// REST client.
-    pub api: ApiClient,
-    /// Task reads.
-    pub tasks: TaskReader,
-    /// Where tokens come from.
-    pub tokens: &'a T,
+pub struct Describer {
+    /// REST for the signed-in account.
+    pub api: AuthedApi<Session>,
 }
 
-impl<T: TokenSource> Describer<'_, T> {
+impl Describer {
     /// A sentence for `event`, or `None` when there is nothing more to say than its fields.
-    pub async fn sentence(&self, event: &FeedEvent) -> Option<String> {
-        let project = event.project.as_deref()?;
+    pub async fn sentence(&self, event: &FeedEventView) -> Option<String> {
+        let project = event.project_id.as_str();
         let id = event.id.as_deref()?;
-        let token = self.tokens.ensure_valid().await.ok()?;
-        match (event.resource.as_ref(), event.action) {
-            (Some(Resource::Message), Some(Action::Insert)) => {
-                let page = self.api.messages(&token, project, 20, 0).await.ok()?;
-                let message = page.messages.into_iter().find(|m| m.id == id)?;
+        let action = match event.action.as_deref() {
+            Some("INSERT") => Some(Action::Insert),
+            Some("UPDATE") => Some(Action::Update),
+            Some("DELETE") => Some(Action::Delete),
+            _ => None,
+        };
+        match (event.resource.as_deref(), action) {
+            (Some("message"), Some(Action::Insert)) => {
+                let page = self.api.messages(project, 20).await.ok()?;
+                let message = page.into_iter().find(|m| m.id == id)?;
                 let who = message
                     .sender
                     .map(|s| s.username)
@@ -68,10 +70,10 @@ impl<T: TokenSource> Describer<'_, T> {
                     .unwrap_or_else(|| "someone".to_owned());
                 Some(format!("{who}: {}", message.content))
             }
-            (Some(Resource::Task), action) => {
+            (Some("task"), action) => {
                 let task = match action {
                     Some(Action::Delete) => None,
-                    _ => self.tasks.task(&token, id).await.ok().flatten(),
+                    _ => self.api.task(id).await.ok().flatten(),
                 };
                 Some(task_sentence(action, task.as_ref()))
             }

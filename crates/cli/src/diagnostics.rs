@@ -56,7 +56,7 @@ async fn export(globals: &Globals, args: ExportArgs) -> Exit {
         Err(exit) => return exit,
     };
     if !(0.0..=3600.0).contains(&args.observe) {
-        return Exit::Usage("--observe must be between 0 and 3600 s".into());
+        return Exit::usage("--observe must be between 0 and 3600 s");
     }
     let mut input = BundleInput::new(env!("CARGO_PKG_VERSION"), profile.clone());
     if let Ok(Some(password)) = args.sign_in.password() {
@@ -98,7 +98,7 @@ async fn export(globals: &Globals, args: ExportArgs) -> Exit {
             timeline.record(
                 Scope::Session,
                 Entry::Error {
-                    message: format!("session could not be opened: {}", exit_message(&exit)),
+                    message: format!("session could not be opened: {}", exit.message()),
                 },
             );
             timeline
@@ -117,7 +117,7 @@ async fn export(globals: &Globals, args: ExportArgs) -> Exit {
     };
     match written {
         Ok(()) => Exit::Ok,
-        Err(error) => Exit::Other(format!("could not write the bundle: {error}")),
+        Err(error) => Exit::other(format!("could not write the bundle: {error}")),
     }
 }
 
@@ -155,15 +155,4 @@ async fn observe(
     }
     feed.stop().await;
     events
-}
-
-fn exit_message(exit: &Exit) -> String {
-    match exit {
-        Exit::Ok => "ok".into(),
-        Exit::Usage(m)
-        | Exit::NeedsLogin(m)
-        | Exit::Forbidden(m)
-        | Exit::Keychain(m)
-        | Exit::Other(m) => m.clone(),
-    }
 }

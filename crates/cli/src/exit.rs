@@ -1,5 +1,7 @@
-//! Exit codes of design.md §4 and how a failure is reported on stderr.
+//! How a command ended, and how a failure is reported on stderr. The exit code comes from
+//! the app model's one [`ErrorCode`] table (design.md §4); this file keeps no table of its own.
 
+use devhive_core::app::{AppError, ErrorCode};
 use std::process::ExitCode;
 
 /// How a command ended.
@@ -7,47 +9,58 @@ use std::process::ExitCode;
 pub enum Exit {
     /// Success (0).
     Ok,
-    /// Bad usage (2).
-    Usage(String),
-    /// A new sign-in is needed (3).
-    NeedsLogin(String),
-    /// Forbidden or not found (4).
-    Forbidden(String),
-    /// The keychain is unavailable or locked (5).
-    Keychain(String),
-    /// Anything else (1).
-    Other(String),
+    /// A failure with its code and message.
+    Failed(AppError),
 }
 
 impl Exit {
-    /// Wraps any error as exit code 1.
+    /// A failure of `code` with a message.
+    pub fn fail(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Failed(AppError::new(code, message))
+    }
+
+    /// Bad usage (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::fail(ErrorCode::InvalidInput, message)
+    }
+
+    /// A new sign-in is needed (exit 3).
+    pub fn needs_login(message: impl Into<String>) -> Self {
+        Self::fail(ErrorCode::NeedsSignIn, message)
+    }
+
+    /// Anything that is none of the above (exit 1).
     pub fn other(error: impl std::fmt::Display) -> Self {
-        Self::Other(error.to_string())
+        Self::fail(ErrorCode::Internal, error.to_string())
+    }
+
+    /// The message, empty on success.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Ok => "",
+            Self::Failed(e) => &e.message,
+        }
     }
 
     /// The numeric code.
     pub fn code(&self) -> u8 {
         match self {
             Self::Ok => 0,
-            Self::Other(_) => 1,
-            Self::Usage(_) => 2,
-            Self::NeedsLogin(_) => 3,
-            Self::Forbidden(_) => 4,
-            Self::Keychain(_) => 5,
+            Self::Failed(e) => e.code.exit_code(),
         }
     }
 
     /// Prints the message (if any) to stderr and returns the process exit code.
     pub fn report(self) -> ExitCode {
-        let code = self.code();
-        match &self {
-            Self::Ok => {}
-            Self::Usage(m)
-            | Self::NeedsLogin(m)
-            | Self::Forbidden(m)
-            | Self::Keychain(m)
-            | Self::Other(m) => eprintln!("devhive: {m}"),
+        if let Self::Failed(e) = &self {
+            eprintln!("devhive: {}", e.message);
         }
-        ExitCode::from(code)
+        ExitCode::from(self.code())
+    }
+}
+
+impl From<AppError> for Exit {
+    fn from(error: AppError) -> Self {
+        Self::Failed(error)
     }
 }

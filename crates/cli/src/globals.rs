@@ -4,6 +4,7 @@
 use crate::exit::Exit;
 use clap::{ArgAction, Args, ValueEnum};
 use devhive_core::api::ApiClient;
+use devhive_core::app::ServerSettings;
 use devhive_core::clock::SharedClock;
 use devhive_core::keychain::{KeyringStore, MemoryStore, SecretStore, Vault};
 use devhive_core::server::{ApiVersion, Flavour, ServerProfile};
@@ -88,16 +89,15 @@ impl Globals {
             devhive_sandbox::ApiVersion::B => ApiVersion::B,
         };
         ServerProfile::custom(&self.server, self.ws_url.as_deref(), flavour, version)
-            .map_err(|e| Exit::Usage(e.to_string()))
+            .map_err(|e| Exit::usage(e.to_string()))
     }
 
     /// The data directory (`--data-dir`, or the platform default).
     pub fn data_dir(&self) -> Result<PathBuf, Exit> {
         match &self.data_dir {
             Some(dir) => Ok(dir.clone()),
-            None => devhive_core::session::default_data_dir().ok_or_else(|| {
-                Exit::Usage("no home directory to keep data in: pass --data-dir".into())
-            }),
+            None => devhive_core::session::default_data_dir()
+                .ok_or_else(|| Exit::usage("no home directory to keep data in: pass --data-dir")),
         }
     }
 
@@ -106,10 +106,26 @@ impl Globals {
         ApiClient::new(self.profile()?).map_err(Exit::other)
     }
 
+    /// The server as the app model's settings name it.
+    pub fn server_settings(&self) -> Result<ServerSettings, Exit> {
+        let profile = self.profile()?;
+        Ok(ServerSettings::custom(
+            &self.server,
+            self.ws_url.as_deref(),
+            profile.flavour,
+            profile.api_version,
+        ))
+    }
+
+    /// The secret store chosen by `--secret-store` in a [`Vault`].
+    pub fn vault(&self) -> Vault {
+        Vault::new(self.store())
+    }
+
     /// The secret store chosen by `--secret-store`; the memory store announces itself on
     /// stderr, because its session dies with the process.
-    pub fn vault(&self) -> Vault {
-        let store: Arc<dyn SecretStore> = match self.secret_store {
+    pub fn store(&self) -> Arc<dyn SecretStore> {
+        match self.secret_store {
             StoreArg::Keychain => Arc::new(KeyringStore::new()),
             StoreArg::Memory => {
                 eprintln!(
@@ -117,8 +133,7 @@ impl Globals {
                 );
                 Arc::new(MemoryStore::new())
             }
-        };
-        Vault::new(store)
+        }
     }
 
     /// Everything a session needs, on the given clock and timeline.

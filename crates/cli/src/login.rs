@@ -28,10 +28,10 @@ async fn login(globals: &Globals, sign_in: SignIn) -> Result<(), Exit> {
     let username = sign_in
         .username
         .clone()
-        .ok_or_else(|| Exit::Usage("login needs --username (or DEVHIVE_USERNAME)".into()))?;
-    let password = sign_in.password()?.ok_or_else(|| {
-        Exit::Usage("no password: pass --password-stdin or set DEVHIVE_PASSWORD".into())
-    })?;
+        .ok_or_else(|| Exit::usage("login needs --username (or DEVHIVE_USERNAME)"))?;
+    let password = sign_in
+        .password()?
+        .ok_or_else(|| Exit::usage("no password: pass --password-stdin or set DEVHIVE_PASSWORD"))?;
     let clock = clock::system();
     let session = Session::new(globals.session_config(clock.clone(), Timeline::new(clock))?);
     sign_in_with(globals, &session, &username, &password, sign_in.remember_me).await?;

@@ -3,14 +3,18 @@
 //! Each subcommand lives in its own module; this file only parses arguments and maps the
 //! result to the exit codes of design.md §4.
 
+mod catchup;
 mod describe;
 mod diagnostics;
 mod doctor;
 mod exit;
 mod globals;
+mod history;
 mod jsonl;
 mod login;
 mod logout;
+mod model;
+mod record;
 mod repro;
 mod signin;
 mod status;
@@ -41,6 +45,8 @@ enum Command {
     Status(status::StatusArgs),
     /// Walk the chain from DNS to the first ping and say what is wrong, in plain words.
     Doctor(doctor::DoctorArgs),
+    /// What changed in your projects since your last session on this machine.
+    Catchup(catchup::CatchupArgs),
     /// Watch live project activity: connection states, events and resyncs.
     Watch(watch::WatchArgs),
     /// Export a redacted diagnostics bundle for a support ticket.
@@ -66,6 +72,7 @@ fn main() -> std::process::ExitCode {
             Command::Status(args) => status::run(&globals, args).await,
             Command::Doctor(args) => doctor::run(&globals, args).await,
             Command::Watch(args) => watch::run(&globals, args).await,
+            Command::Catchup(args) => catchup::run(&globals, args).await,
             Command::Diagnostics(command) => diagnostics::run(&globals, command).await,
             Command::Repro(args) => repro::run(args).await,
         }

@@ -34,12 +34,10 @@ impl SignIn {
             std::io::stdin()
                 .lock()
                 .read_line(&mut line)
-                .map_err(|e| Exit::Usage(format!("could not read the password from stdin: {e}")))?;
+                .map_err(|e| Exit::usage(format!("could not read the password from stdin: {e}")))?;
             let password = line.trim_end_matches(['\r', '\n']);
             if password.is_empty() {
-                return Err(Exit::Usage(
-                    "--password-stdin: standard input was empty".into(),
-                ));
+                return Err(Exit::usage("--password-stdin: standard input was empty"));
             }
             return Ok(Some(Secret::new(password)));
         }
@@ -51,10 +49,6 @@ impl SignIn {
 }
 
 /// Opens a session: resume from the store, or sign in with the given credentials.
-#[allow(
-    dead_code,
-    reason = "the entry point for `devhive watch` and other session commands"
-)]
 pub async fn open_session(globals: &Globals, sign_in: SignIn) -> Result<(Session, Timeline), Exit> {
     let clock = clock::system();
     let timeline = Timeline::new(clock.clone());
@@ -73,7 +67,7 @@ pub async fn open_session(globals: &Globals, sign_in: SignIn) -> Result<(Session
     let password = sign_in.password()?;
     let (Some(username), Some(password)) = (sign_in.username.as_deref(), password) else {
         let why = reason.unwrap_or_else(|| "not signed in".into());
-        return Err(Exit::NeedsLogin(format!(
+        return Err(Exit::needs_login(format!(
             "{why}: run `devhive login --username <name>`, or set DEVHIVE_USERNAME and DEVHIVE_PASSWORD"
         )));
     };
@@ -99,15 +93,7 @@ pub async fn sign_in_with(
         .map_err(|e| exit_for(&e))
 }
 
-/// The exit code for a session error.
+/// The exit for a session error (through the app model's one error table).
 pub fn exit_for(error: &SessionError) -> Exit {
-    match error {
-        SessionError::NoStoredSession
-        | SessionError::LoginRejected { .. }
-        | SessionError::NeedsLogin { .. } => Exit::NeedsLogin(error.to_string()),
-        SessionError::Store(_) => Exit::Keychain(error.to_string()),
-        SessionError::Transient { .. } | SessionError::Api(_) | SessionError::BadToken(_) => {
-            Exit::Other(error.to_string())
-        }
-    }
+    devhive_core::app::AppError::from(error).into()
 }

@@ -1,15 +1,14 @@
 //! `devhive status [--json]`: who is signed in on the server, the token state and expiry,
-//! and where the refresh token lives (never the token itself). Resumes from the store, which
-//! refreshes once; `--refresh-now` refreshes again (a test hook for the cross-process lock).
+//! and where the refresh token lives (never the token itself). Resumes through the app model
+//! as the desktop app does, which refreshes once; `--refresh-now` refreshes again (a test
+//! hook for the cross-process lock).
 
 use crate::exit::Exit;
 use crate::globals::Globals;
-use crate::signin::exit_for;
+use crate::model;
 use clap::Args;
-use devhive_core::auth::AuthError;
-use devhive_core::clock;
-use devhive_core::session::{Session, SessionError, SessionState, SessionStatus};
-use devhive_core::timeline::Timeline;
+use devhive_core::app::{ErrorCode, Phase};
+use devhive_core::session::{SessionState, SessionStatus};
 use serde_json::{json, Map, Value};
 use std::time::{Duration, SystemTime};
 use time::format_description::well_known::Rfc3339;
@@ -28,41 +27,77 @@ pub struct StatusArgs {
 
 /// Prints the session status; exit 0 when valid, 3 when a sign-in is needed.
 pub async fn run(globals: &Globals, args: StatusArgs) -> Exit {
-    let clock = clock::system();
-    let config = match globals.session_config(clock.clone(), Timeline::new(clock)) {
-        Ok(config) => config,
+    let (app, _events) = match model::build(globals, globals.store(), Some(Vec::new()), false) {
+        Ok(built) => built,
         Err(exit) => return exit,
     };
-    let session = Session::new(config);
-    match session.resume_stored().await {
-        Ok(()) | Err(SessionError::NoStoredSession) | Err(SessionError::NeedsLogin { .. }) => {}
-        Err(error) if error.is_transient() => {}
-        Err(error) => return exit_for(&error),
-    }
+    let host = match globals.profile() {
+        Ok(profile) => profile.host_key(),
+        Err(exit) => return exit,
+    };
+    let phase = app.resume().await;
+    let hint = "run `devhive login --username <name>`";
+    let session = match phase {
+        Phase::SignedIn { .. } => app.session(),
+        Phase::Keychain { locked, message } => {
+            let code = if locked {
+                ErrorCode::KeychainLocked
+            } else {
+                ErrorCode::Keychain
+            };
+            return Exit::fail(code, message);
+        }
+        Phase::SignedOut { notice, refused } => {
+            let mut out = Map::new();
+            out.insert("server".into(), json!(host));
+            let state = if refused.is_some() {
+                "needs_login"
+            } else {
+                "signed_out"
+            };
+            out.insert("state".into(), json!(state));
+            if let Some(reason) = refused.as_ref().or(notice.as_ref()) {
+                out.insert("reason".into(), json!(reason));
+            }
+            print(&out, args.json);
+            return Exit::needs_login(match notice {
+                Some(reason) => format!("{reason}: {hint}"),
+                None => format!("not signed in to {host}: {hint}"),
+            });
+        }
+        Phase::Starting | Phase::Resuming { .. } => None,
+    };
+    let Some(session) = session else {
+        return Exit::other("the session could not be opened");
+    };
     if args.refresh_now && matches!(session.status().state, SessionState::Valid { .. }) {
-        if let Err(AuthError::Keychain { reason }) = session.refresh_now().await {
-            return Exit::Keychain(reason);
+        if let Err(error) = app.refresh_now().await {
+            if matches!(error.code, ErrorCode::Keychain | ErrorCode::KeychainLocked) {
+                return error.into();
+            }
         }
     }
     let status = session.status();
-    let report = report(session.host(), &status);
-    if args.json {
-        println!("{}", Value::Object(report));
-    } else {
-        print_text(&report);
-    }
-    match &status.state {
+    print(&report(session.host(), &status), args.json);
+    let outcome = match &status.state {
         SessionState::Valid { .. } | SessionState::Refreshing => Exit::Ok,
-        SessionState::SignedOut => Exit::NeedsLogin(format!(
-            "not signed in to {}: run `devhive login --username <name>`",
-            session.host()
-        )),
-        SessionState::NeedsLogin { reason } => Exit::NeedsLogin(format!(
-            "sign-in required: {reason}: run `devhive login --username <name>`"
-        )),
-        SessionState::RetryingRefresh { reason, .. } => {
-            Exit::Other(format!("refresh failing, would retry: {reason}"))
+        SessionState::SignedOut => Exit::needs_login(format!("not signed in to {host}: {hint}")),
+        SessionState::NeedsLogin { reason } => {
+            Exit::needs_login(format!("sign-in required: {reason}: {hint}"))
         }
+        SessionState::RetryingRefresh { reason, .. } => {
+            Exit::other(format!("refresh failing, would retry: {reason}"))
+        }
+    };
+    app.stop().await;
+    outcome
+}
+
+fn print(report: &Map<String, Value>, json: bool) {
+    if json {
+        println!("{}", Value::Object(report.clone()));
+    } else {
+        print_text(report);
     }
 }
 

@@ -1,23 +1,25 @@
-//! `devhive watch --project <id>... [--all-projects] [--json]`: signs in (or resumes), opens
-//! one realtime connection per project and prints token states, connection states, events
-//! and resyncs, as human lines or the JSON lines of design.md §4. Runs until Ctrl-C, or
-//! until every project waits for the user (exit 3 for sign-in, 4 for forbidden/not found).
+//! `devhive watch --project <id>... [--all-projects] [--json]`: the app model as a terminal
+//! front end. It resumes (or signs in), watches the projects, and prints token states,
+//! connection states, events, resyncs and "can't reach" notices, as human lines or the JSON
+//! lines of design.md §4. Runs until Ctrl-C, or until every project waits for the user
+//! (exit 3 for sign-in, 4 for forbidden/not found).
 
 use crate::describe::{self, Describer};
 use crate::exit::Exit;
 use crate::globals::Globals;
+use crate::history;
 use crate::jsonl;
-use crate::signin::{open_session, SignIn};
+use crate::model;
+use crate::record::Recorder;
+use crate::signin::SignIn;
 use clap::Args;
-use devhive_core::app::TaskReader;
-use devhive_core::auth::TokenSource;
-use devhive_core::realtime::{ConnState, Feed, FeedConfig, FeedUpdate};
-use devhive_core::session::{SessionState, SessionStatus};
+use devhive_core::app::{
+    epoch_ms, offline_sentence, ConnectionState, ConnectionView, ErrorCode, FeedEventView, Phase,
+    ResyncView, SessionState, SessionView, UiEvent,
+};
+use devhive_core::catchup::{CatchUp, Missed};
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::SystemTime;
-use tokio::sync::broadcast::error::RecvError;
-use tokio::time::Instant;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Arguments of `devhive watch`.
 #[derive(Debug, Args)]
@@ -25,7 +27,7 @@ pub struct WatchArgs {
     /// A project to watch (UUID); repeat for several.
     #[arg(long = "project", value_name = "ID")]
     projects: Vec<String>,
-    /// Watch every project the user belongs to.
+    /// Watch every project the user belongs to (and ones added later).
     #[arg(long)]
     all_projects: bool,
     /// Print JSON lines (design.md §4) instead of text.
@@ -38,179 +40,251 @@ pub struct WatchArgs {
 /// Runs the watch until interrupted or until no project can make progress.
 pub async fn run(globals: &Globals, args: WatchArgs) -> Exit {
     if args.projects.is_empty() && !args.all_projects {
-        return Exit::Usage("give at least one --project <id>, or --all-projects".into());
+        return Exit::usage("give at least one --project <id>, or --all-projects");
     }
     let mut projects = Vec::new();
     for raw in &args.projects {
         match uuid::Uuid::parse_str(raw.trim()) {
             Ok(id) => projects.push(id.to_string()),
-            Err(_) => return Exit::Usage(format!("--project {raw:?} is not a UUID")),
+            Err(_) => return Exit::usage(format!("--project {raw:?} is not a UUID")),
         }
     }
-    let profile = match globals.profile() {
-        Ok(profile) => profile,
+    let only = (!args.all_projects).then_some(projects);
+    let (app, mut events) = match model::build(globals, globals.store(), only, true) {
+        Ok(built) => built,
         Err(exit) => return exit,
     };
-    let (session, timeline) = match open_session(globals, args.sign_in).await {
-        Ok(opened) => opened,
-        Err(exit) => return exit,
-    };
-    let session = Arc::new(session);
-    // Names make text lines readable; with explicit ids a failed listing only costs that.
-    let names = match project_names(globals, session.as_ref()).await {
-        Ok(names) => names,
-        Err(exit) if args.all_projects => return exit,
-        Err(_) => BTreeMap::new(),
-    };
-    if args.all_projects {
-        projects.extend(names.keys().cloned());
+    if let Err(exit) = model::open(&app, globals, args.sign_in).await {
+        return exit;
     }
-    let describer = match (args.json, globals.api(), globals.profile()) {
-        (false, Ok(api), Ok(profile)) => TaskReader::new(profile).ok().map(|tasks| Describer {
-            api,
-            tasks,
-            tokens: session.as_ref(),
-        }),
+    let describer = match (args.json, app.authed()) {
+        (false, Some(api)) => Some(Describer { api }),
         _ => None,
     };
-    let printer = Printer {
-        json: args.json,
-        names,
+    let recorder = match (history::open(&app, globals), app.authed()) {
+        (Ok(account), Some(api)) => Some(Recorder::new(account, api)),
+        (Err(exit), _) => {
+            eprintln!(
+                "devhive: warning: history is not recorded: {}",
+                exit.message()
+            );
+            None
+        }
+        (Ok(_), None) => None,
     };
-    let feed = Feed::start(
-        profile,
-        Arc::clone(&session),
-        timeline,
-        FeedConfig::default(),
-    );
-    let mut updates = feed.subscribe();
-    let mut status = session.subscribe();
-    let mut last_state = status.borrow().state.clone();
-    printer.token(&status.borrow(), false);
-    feed.watch(&projects);
+    let mut printer = Printer {
+        json: args.json,
+        names: BTreeMap::new(),
+        last: None,
+    };
+    printer.session(&app.session_view());
+    let mut run = Watch {
+        app: app.clone(),
+        describer,
+        printer,
+        recorder,
+    };
+    // Text lines name projects: hold the first lines until the project list is in (or for a
+    // few seconds, when the server cannot be reached).
+    let mut held: Option<Vec<UiEvent>> = (!args.json).then(Vec::new);
+    let hold_until = tokio::time::Instant::now() + HOLD_FOR_NAMES;
     // One Ctrl-C listener for the whole run: a listener made anew on every turn of the loop
     // misses a SIGINT that arrives while the loop body runs (e.g. blocked writing output).
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
-    let outcome = loop {
-        tokio::select! {
+    let outcome = 'run: loop {
+        let event = tokio::select! {
             _ = &mut interrupted => break Exit::Ok,
-            changed = status.changed() => {
-                if changed.is_err() {
-                    continue;
-                }
-                let current = status.borrow_and_update().clone();
-                let after_refresh = matches!(last_state, SessionState::Refreshing | SessionState::RetryingRefresh { .. });
-                if current.state != last_state {
-                    printer.token(&current, after_refresh);
-                    last_state = current.state.clone();
-                }
-            }
-            update = updates.recv() => match update {
-                Ok(update) => {
-                    let sentence = match (&update, &describer) {
-                        (FeedUpdate::Event(event), Some(describer)) => describer.sentence(event).await,
-                        _ => None,
-                    };
-                    printer.update(&update, sentence);
-                    if let FeedUpdate::Connection { .. } = update {
-                        if let Some(exit) = stuck(&feed.states().borrow()) {
-                            break exit;
-                        }
-                    }
-                }
-                Err(RecvError::Lagged(n)) => printer.error(&format!("output fell behind; {n} updates skipped")),
-                Err(RecvError::Closed) => break Exit::Ok,
+            _ = tokio::time::sleep_until(hold_until), if held.is_some() => None,
+            event = events.recv() => match event {
+                Some(event) => Some(event),
+                None => break Exit::Ok,
             },
+        };
+        let release = match (&mut held, &event) {
+            (
+                Some(_),
+                Some(
+                    UiEvent::ProjectsChanged(_)
+                    | UiEvent::PhaseChanged(Phase::SignedIn { offline: Some(_) }),
+                )
+                | None,
+            ) => true,
+            (Some(queue), Some(other)) => {
+                queue.push(other.clone());
+                false
+            }
+            (None, _) => false,
+        };
+        let mut batch = Vec::new();
+        if release {
+            batch = held.take().unwrap_or_default();
+            batch.splice(0..0, event);
+        } else if held.is_none() {
+            batch.extend(event);
+        }
+        for event in batch {
+            if let Some(exit) = run.handle(event).await {
+                break 'run exit;
+            }
         }
     };
-    feed.stop().await;
+    if let Some(recorder) = &mut run.recorder {
+        recorder.flush().await;
+    }
+    app.stop().await;
     outcome
 }
 
-/// Every project the user belongs to, id → name (`GET /projects`).
-async fn project_names<T: TokenSource>(
-    globals: &Globals,
-    tokens: &T,
-) -> Result<BTreeMap<String, String>, Exit> {
-    let api = globals.api()?;
-    let token = tokens
-        .ensure_valid()
-        .await
-        .map_err(|e| Exit::NeedsLogin(e.to_string()))?;
-    let list = api
-        .projects(&token)
-        .await
-        .map_err(|e| Exit::other(format!("could not list projects: {e}")))?;
-    Ok(list
-        .projects
-        .into_iter()
-        .map(|p| (p.id.to_ascii_lowercase(), p.name))
-        .collect())
+/// How long text mode waits for project names before printing anyway.
+const HOLD_FOR_NAMES: Duration = Duration::from_secs(3);
+
+struct Watch {
+    app: devhive_core::app::App,
+    describer: Option<Describer>,
+    printer: Printer,
+    recorder: Option<Recorder>,
+}
+
+impl Watch {
+    /// Prints one event; `Some` when the run should end with that exit.
+    async fn handle(&mut self, event: UiEvent) -> Option<Exit> {
+        let printer = &mut self.printer;
+        match event {
+            UiEvent::SessionChanged(view) => printer.session(&view),
+            UiEvent::ConnectionChanged(view) => {
+                printer.connection(&view);
+                return stuck(&self.app.connections());
+            }
+            UiEvent::FeedEvent(event) => {
+                let sentence = match &self.describer {
+                    Some(d) => d.sentence(&event).await,
+                    None => None,
+                };
+                printer.event(&event, sentence);
+                if let Some(recorder) = &mut self.recorder {
+                    recorder.live(&event).await;
+                }
+            }
+            UiEvent::Resync(view) => {
+                printer.resync(&view);
+                if let Some(recorder) = &mut self.recorder {
+                    match recorder.resync(&view.project_id).await {
+                        Ok(CatchUp::Missed(items)) => {
+                            for item in &items {
+                                printer.missed(item);
+                            }
+                        }
+                        Ok(CatchUp::Baseline) => {}
+                        Err(error) => printer.error(&format!("catch-up failed: {error}")),
+                    }
+                }
+            }
+            UiEvent::ProjectsChanged(list) => {
+                printer.names = list.into_iter().map(|p| (p.id, p.name)).collect();
+            }
+            UiEvent::PhaseChanged(Phase::SignedIn {
+                offline: Some(offline),
+            }) => {
+                let secs = (offline.retry_at_ms - now_ms()).max(0.0) / 1000.0;
+                let sentence = offline_sentence(&offline.server, secs.ceil() as u64);
+                printer.error(&format!("{sentence}: {}", offline.reason));
+            }
+            UiEvent::PhaseChanged(_)
+            | UiEvent::CatchUp(_)
+            | UiEvent::TimelineAppended(_)
+            | UiEvent::SettingsChanged(_) => {}
+        }
+        None
+    }
+}
+
+fn now_ms() -> f64 {
+    epoch_ms(SystemTime::now())
 }
 
 /// When every project waits for the user, the exit that says why.
-fn stuck(states: &BTreeMap<String, ConnState>) -> Option<Exit> {
-    if states.is_empty() || !states.values().all(ConnState::waits_for_user) {
+fn stuck(connections: &[ConnectionView]) -> Option<Exit> {
+    if connections.is_empty() || !connections.iter().all(|c| c.state.waits_for_user()) {
         return None;
     }
-    let describe = || {
-        states
-            .iter()
-            .map(|(p, s)| format!("{p}: {}", s.reason().unwrap_or(s.name())))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    if states
-        .values()
-        .any(|s| matches!(s, ConnState::NeedsLogin { .. }))
-    {
-        Some(Exit::NeedsLogin(describe()))
-    } else if states
-        .values()
-        .all(|s| matches!(s, ConnState::Forbidden { .. } | ConnState::NotFound { .. }))
-    {
-        Some(Exit::Forbidden(describe()))
+    let describe = connections
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c.project_id,
+                c.reason.as_deref().unwrap_or(c.state.as_str())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let any = |s: ConnectionState| connections.iter().any(|c| c.state == s);
+    let code = if any(ConnectionState::NeedsLogin) {
+        ErrorCode::NeedsSignIn
+    } else if connections.iter().all(|c| {
+        matches!(
+            c.state,
+            ConnectionState::Forbidden | ConnectionState::NotFound
+        )
+    }) {
+        ErrorCode::Forbidden
     } else {
-        Some(Exit::Other(describe()))
-    }
+        ErrorCode::Internal
+    };
+    Some(Exit::fail(code, describe))
 }
 
 struct Printer {
     json: bool,
     /// Project id → name, for text lines.
     names: BTreeMap<String, String>,
+    /// The last session state printed, with its expiry.
+    last: Option<(SessionState, Option<f64>)>,
 }
 
 impl Printer {
     /// The line's timestamp: RFC 3339 for JSON lines, `HH:MM:SS` (UTC) for text.
-    fn now(&self) -> (String, SystemTime) {
-        let wall = SystemTime::now();
-        let ts = jsonl::timestamp(wall);
-        let shown = if self.json {
+    fn now(&self) -> String {
+        let ts = jsonl::timestamp(SystemTime::now());
+        if self.json {
             ts
         } else {
             ts.get(11..19).unwrap_or(&ts).to_owned()
+        }
+    }
+
+    fn label(&self, project: &str) -> String {
+        format!(
+            "{:<10}",
+            describe::project_label(&self.names, Some(project))
+        )
+    }
+
+    /// A token line when the state (or, once valid, the expiry) changed.
+    fn session(&mut self, view: &SessionView) {
+        let current = (view.state, view.expires_at_ms);
+        let after_refresh = match self.last {
+            Some((SessionState::Refreshing | SessionState::Retrying, _)) => true,
+            Some((SessionState::Valid, expires)) => expires != view.expires_at_ms,
+            _ => false,
         };
-        (shown, wall)
-    }
-
-    fn label(&self, project: Option<&str>) -> String {
-        format!("{:<10}", describe::project_label(&self.names, project))
-    }
-
-    fn token(&self, status: &SessionStatus, after_refresh: bool) {
-        let (ts, _) = self.now();
-        let state = jsonl::token_state_name(&status.state, after_refresh);
-        let reason = status.state.reason();
+        if self.last == Some(current)
+            || (view.state == SessionState::SignedOut && self.last.is_some())
+        {
+            return;
+        }
+        self.last = Some(current);
+        let ts = self.now();
+        let state = jsonl::token_state_name(view.state, after_refresh);
+        let expires = view
+            .expires_at_ms
+            .map(|ms| UNIX_EPOCH + Duration::from_millis(ms.max(0.0) as u64));
+        let reason = view.reason.as_deref();
         if self.json {
-            println!(
-                "{}",
-                jsonl::token(&ts, state, status.expires_at_wall, reason)
-            );
+            println!("{}", jsonl::token(&ts, state, expires, reason));
         } else {
-            let expires = status
-                .expires_at_wall
+            let expires = expires
                 .map(|at| format!(", expires {}", jsonl::timestamp(at)))
                 .unwrap_or_default();
             let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
@@ -218,66 +292,87 @@ impl Printer {
         }
     }
 
-    fn update(&self, update: &FeedUpdate, sentence: Option<String>) {
-        let (ts, _) = self.now();
+    fn connection(&self, c: &ConnectionView) {
+        let ts = self.now();
         if self.json {
-            let line = match update {
-                FeedUpdate::Connection { project, state } => {
-                    jsonl::connection(&ts, project, state, Instant::now())
-                }
-                FeedUpdate::Event(event) => jsonl::event(&ts, event),
-                FeedUpdate::Resync { project, reason } => jsonl::resync(&ts, project, *reason),
-            };
-            println!("{line}");
+            println!("{}", jsonl::connection(&ts, c, now_ms()));
             return;
         }
-        match update {
-            FeedUpdate::Connection { project, state } => {
-                let detail = match state {
-                    ConnState::Connecting { attempt } if *attempt > 0 => {
-                        format!(" (attempt {attempt})")
-                    }
-                    ConnState::Backoff { retry_at, reason } => format!(
-                        ", retrying in {:.1} s: {reason}",
-                        retry_at
-                            .saturating_duration_since(Instant::now())
-                            .as_secs_f32()
-                    ),
-                    other => other.reason().map(|r| format!(": {r}")).unwrap_or_default(),
-                };
-                let label = self.label(Some(project));
-                println!("{ts}  {label}  {}{detail}", state.name());
+        let detail = match (c.state, c.attempt, c.retry_at_ms) {
+            (ConnectionState::Connecting, Some(attempt), _) if attempt > 0 => {
+                format!(" (attempt {attempt})")
             }
-            FeedUpdate::Event(event) => {
-                let label = self.label(event.project.as_deref());
-                if let Some(sentence) = sentence {
-                    println!("{ts}  {label}  {sentence}");
-                    return;
-                }
-                let what = [
-                    event.resource.as_ref().map(|r| r.as_str().to_owned()),
-                    event.action.map(|a| a.as_str().to_ascii_lowercase()),
-                    event.id.clone(),
-                    event.summary.as_ref().map(|s| format!("“{s}”")),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-                println!("{ts}  {label}  {} {what}", event.kind);
-            }
-            FeedUpdate::Resync { project, reason } => {
-                println!(
-                    "{ts}  {}  resync ({}): refetch everything",
-                    self.label(Some(project)),
-                    reason.as_str()
-                );
-            }
+            (ConnectionState::Backoff, _, Some(at)) => format!(
+                ", retrying in {:.1} s: {}",
+                ((at - now_ms()) / 1000.0).max(0.0),
+                c.reason.as_deref().unwrap_or("")
+            ),
+            _ => c
+                .reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default(),
+        };
+        println!(
+            "{ts}  {}  {}{detail}",
+            self.label(&c.project_id),
+            c.state.as_str()
+        );
+    }
+
+    fn event(&self, e: &FeedEventView, sentence: Option<String>) {
+        let ts = self.now();
+        if self.json {
+            println!("{}", jsonl::event(&ts, e));
+            return;
+        }
+        let label = self.label(&e.project_id);
+        if let Some(sentence) = sentence {
+            println!("{ts}  {label}  {sentence}");
+            return;
+        }
+        let what = [
+            e.resource.clone(),
+            e.action.as_ref().map(|a| a.to_ascii_lowercase()),
+            e.id.clone(),
+            e.summary.as_ref().map(|s| format!("“{s}”")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        println!("{ts}  {label}  {} {what}", e.kind);
+    }
+
+    fn resync(&self, r: &ResyncView) {
+        let ts = self.now();
+        if self.json {
+            println!("{}", jsonl::resync(&ts, r));
+        } else {
+            println!(
+                "{ts}  {}  resync ({}): refetch everything",
+                self.label(&r.project_id),
+                r.reason
+            );
+        }
+    }
+
+    fn missed(&self, m: &Missed) {
+        let at = UNIX_EPOCH + Duration::from_millis(m.at_ms().max(0) as u64);
+        if self.json {
+            println!("{}", jsonl::missed(&jsonl::timestamp(at), m));
+        } else {
+            println!(
+                "{}  {}  while you were away: {}",
+                self.now(),
+                self.label(&m.project),
+                m.summary
+            );
         }
     }
 
     fn error(&self, message: &str) {
-        let (ts, _) = self.now();
+        let ts = self.now();
         if self.json {
             println!("{}", jsonl::error(&ts, message));
         } else {

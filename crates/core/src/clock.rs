@@ -35,6 +35,15 @@ pub fn system() -> SharedClock {
     Arc::new(SystemClock)
 }
 
+/// Clock skew in whole seconds, always counted as **server minus local**: positive when this
+/// computer's clock is behind the server's. The session's status and the doctor both use it.
+pub fn skew_secs(server: SystemTime, local: SystemTime) -> i64 {
+    match server.duration_since(local) {
+        Ok(ahead) => i64::try_from(ahead.as_secs()).unwrap_or(i64::MAX),
+        Err(behind) => -i64::try_from(behind.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
 /// A test clock: monotonic time is tokio's (pause and advance it), wall time is tokio's
 /// elapsed time added to a start point, plus an adjustable offset to simulate skew or a
 /// machine that slept (wall jumps while monotonic does not).
@@ -120,5 +129,17 @@ mod tests {
         let before = clock.wall();
         clock.set_skew_secs(-600.0);
         assert!(before.duration_since(clock.wall()).unwrap() >= Duration::from_secs(599));
+    }
+
+    #[test]
+    fn skew_is_server_minus_local() {
+        let local = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let server_ahead = local + Duration::from_secs(90);
+        assert_eq!(
+            skew_secs(server_ahead, local),
+            90,
+            "a server ahead of us is positive"
+        );
+        assert_eq!(skew_secs(local, server_ahead), -90);
     }
 }

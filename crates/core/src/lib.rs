@@ -4,7 +4,9 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod catchup;
 pub mod clock;
+pub mod history;
 pub mod jwt;
 pub mod keychain;
 pub mod logging;

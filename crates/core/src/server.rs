@@ -2,25 +2,28 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use ts_rs::TS;
 use url::Url;
 
 /// The realtime flavour of a deployment (backend-contract §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Flavour {
     /// Fly.io server: Gorilla WebSocket at `/api/v1/messages/ws`, `Authorization: Bearer`.
+    #[default]
     Fly,
     /// AWS API Gateway WebSocket: `?token=`, subscribe action, app-level pings.
     Aws,
 }
 
 /// The REST API version of a deployment (backend-contract §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ApiVersion {
     /// Commit f21400e: no `rememberMe`, plural resource names.
     A,
     /// Commit cfa4b22: `rememberMe`, singular resource names, AWS variant.
+    #[default]
     B,
 }
 

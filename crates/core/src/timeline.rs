@@ -76,6 +76,12 @@ pub enum Entry {
         /// Plain words.
         message: String,
     },
+    /// Something worth knowing that is not an error (e.g. a REST endpoint this server lacks,
+    /// so the client works without it).
+    Note {
+        /// Plain words.
+        message: String,
+    },
 }
 
 /// One timeline row.
@@ -178,6 +184,9 @@ fn scrub_entry(entry: Entry) -> Entry {
             reason: redact(&reason),
         },
         Entry::Error { message } => Entry::Error {
+            message: redact(&message),
+        },
+        Entry::Note { message } => Entry::Note {
             message: redact(&message),
         },
         other @ (Entry::Resync { .. } | Entry::Wake { .. }) => other,

@@ -270,6 +270,38 @@ async fn a_skewed_clock_still_refreshes_before_the_servers_expiry() {
     }
 }
 
+#[tokio::test]
+async fn a_three_second_token_is_refreshed_at_most_twice_per_lifetime_at_the_sandbox() {
+    // Issue 11: margin, timer and the quarter rule all work on the planned lifetime
+    // (`exp − iat − min(1 s, L/2)`), so short tokens are not refreshed every ~1.2 s.
+    let lifetime = Duration::from_secs(3);
+    let w = world(lifetime).await;
+    let session = w.signed_in().await;
+    let api = w.api();
+    let start = tokio::time::Instant::now();
+    let run = Duration::from_secs(12);
+    // A busy client: every 100 ms a connect or REST call takes a token and uses it.
+    while start.elapsed() < run {
+        let token = session.ensure_valid().await.unwrap();
+        api.me(&token)
+            .await
+            .unwrap_or_else(|e| panic!("a token from ensure_valid was rejected: {e}"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let lifetimes = start.elapsed().as_secs_f64() / lifetime.as_secs_f64();
+    let refreshes = w.refreshes();
+    eprintln!("{refreshes} refreshes in {lifetimes:.1} lifetimes of a 3 s token");
+    assert!(
+        refreshes as f64 <= 2.0 * lifetimes + 0.5,
+        "{refreshes} refreshes at the sandbox in {lifetimes:.1} lifetimes: more than two per lifetime"
+    );
+    assert!(
+        refreshes as f64 >= lifetimes.floor() - 1.0,
+        "{refreshes} refreshes in {lifetimes:.1} lifetimes: the token was not kept fresh"
+    );
+    assert_eq!(w.invalid_refreshes(), 0);
+}
+
 /// A TCP proxy to `upstream` that, while `swallow` is set, forwards requests but holds back
 /// the server's answer on that connection (a response lost in transit).
 async fn lossy_proxy(

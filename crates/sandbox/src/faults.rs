@@ -1,7 +1,8 @@
-//! Injected failures: blackhole, failed upgrades, overloaded registration, refresh latency and errors.
+//! Injected failures: blackhole, failed upgrades, overloaded registration, refresh latency and
+//! errors, and a deployment without the task and sprint list endpoints.
 
 use crate::control::types::{RefreshFaults, UpgradeFailure};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -29,6 +30,7 @@ pub struct Faults {
     upgrades: Mutex<Option<UpgradeFailure>>,
     overloaded: AtomicU32,
     refresh: Mutex<Option<RefreshState>>,
+    work_lists_missing: AtomicBool,
 }
 
 impl Default for Faults {
@@ -38,6 +40,7 @@ impl Default for Faults {
             upgrades: Mutex::new(None),
             overloaded: AtomicU32::new(0),
             refresh: Mutex::new(None),
+            work_lists_missing: AtomicBool::new(false),
         }
     }
 }
@@ -51,6 +54,17 @@ impl Faults {
     /// A receiver socket tasks watch to stop (and resume) all traffic.
     pub fn blackhole(&self) -> watch::Receiver<bool> {
         self.blackhole.subscribe()
+    }
+
+    /// Serves `GET /projects/{id}/tasks` and `/sprints` as routes that do not exist (chi's
+    /// `404 page not found`), like a deployment without them.
+    pub fn set_work_lists_missing(&self, on: bool) {
+        self.work_lists_missing.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether the task and sprint list endpoints are hidden.
+    pub fn work_lists_missing(&self) -> bool {
+        self.work_lists_missing.load(Ordering::Relaxed)
     }
 
     /// Arms failing of the next handshakes.

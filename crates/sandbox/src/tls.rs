@@ -101,7 +101,9 @@ mod test_ca {
             let mut params = CertificateParams::new(Vec::<String>::new()).expect("no names");
             params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
             params.distinguished_name.push(DnType::CommonName, name);
-            params.distinguished_name.push(DnType::OrganizationName, name);
+            params
+                .distinguished_name
+                .push(DnType::OrganizationName, name);
             params.key_usages = vec![
                 KeyUsagePurpose::KeyCertSign,
                 KeyUsagePurpose::CrlSign,
@@ -129,9 +131,10 @@ mod test_ca {
         pub fn server_identity(&self, names: &[&str]) -> TlsIdentity {
             let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
             let mut params = CertificateParams::new(names.clone()).expect("valid names");
-            params
-                .distinguished_name
-                .push(DnType::CommonName, names.first().cloned().unwrap_or_default());
+            params.distinguished_name.push(
+                DnType::CommonName,
+                names.first().cloned().unwrap_or_default(),
+            );
             params.use_authority_key_identifier_extension = true;
             params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
             params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];

@@ -5,12 +5,12 @@
 //! diagnostics bundle, or the desktop shell's IPC payloads; no token may be in a URL; TLS
 //! verification is on by default; the CSP and capabilities are what design.md §5 says.
 
+use devhive_core::app::mapping;
 use devhive_core::auth::{AccessToken, AuthError, TokenSource};
 use devhive_core::keychain::{AccountKey, MemoryStore, SecretStore};
 use devhive_core::realtime::{ConnState, Feed, FeedConfig, FeedUpdate, ResyncReason};
 use devhive_core::secret::Secret;
 use devhive_core::support::bundle::{self, BundleInput};
-use devhive_desktop_lib::mapping;
 use devhive_proof::cli::{self, repo_root};
 use devhive_proof::client::{fly_profile, Client};
 use devhive_proof::leak::{Leak, Scanner};
@@ -189,7 +189,7 @@ async fn a_full_session_leaves_no_secret_in_logs_output_files_bundles_or_ipc_pay
             }
             FeedUpdate::Resync { project, reason } => push(
                 "ResyncView",
-                serde_json::to_string(&mapping::resync_view(project, reason)).expect("json"),
+                serde_json::to_string(&mapping::resync_view(project, *reason)).expect("json"),
             ),
         }
     }

@@ -34,9 +34,9 @@ async fn a_chaotic_run_loses_no_event_and_never_asks_for_a_sign_in() {
         report.emitted
     );
     assert!(
-        report.delivered * 10 >= report.emitted,
-        "events also arrive live, not only through resyncs: {} of {} (the 5-minute release \
-         soak delivered only 20 % live: see tests/proof/README.md)",
+        report.delivered * 4 >= report.emitted * 3,
+        "at least 75 % of events arrive live, not only through resyncs: {} of {} (before the \
+         backoff reset on a proven-healthy connection, 20–38 %: see tests/proof/README.md)",
         report.delivered,
         report.emitted
     );

@@ -15,7 +15,7 @@ state: SessionState,
  */
 user: string | null, 
 /**
- * A human label of the server (e.g. "DevHive Fly", "sandbox 127.0.0.1:4000").
+ * A human label of the server (e.g. "DevHive Fly", "http://127.0.0.1:4000").
  */
 server_label: string | null, 
 /**

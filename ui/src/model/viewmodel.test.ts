@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionView } from '../generated/ConnectionView';
 import type { SessionView } from '../generated/SessionView';
-import { aggregate, badge, sessionRows, signInMessage } from './viewmodel';
+import { aggregate, badge, errorMessage, offlineText, sessionRows } from './viewmodel';
 
 const conn = (over: Partial<ConnectionView>): ConnectionView => ({ project_id: 'p', state: 'connected', attempt: null, retry_at_ms: null, since_ms: null, reason: null, ...over });
 const session = (over: Partial<SessionView>): SessionView => ({
@@ -44,10 +44,26 @@ describe('session panel', () => {
 
 describe('sign-in messages', () => {
   it('bad credentials quote the server', () => {
-    expect(signInMessage({ code: 'bad_credentials', message: 'Invalid credentials' })).toContain('“Invalid credentials”');
+    expect(errorMessage({ code: 'bad_credentials', message: 'Invalid credentials' })).toContain('“Invalid credentials”');
   });
 
   it('network errors say to check the address', () => {
-    expect(signInMessage({ code: 'network', message: 'connection refused' })).toContain('Check the address');
+    expect(errorMessage({ code: 'network', message: 'connection refused' })).toContain('Check the address');
+  });
+});
+
+describe('plain words', () => {
+  it('a locked keychain says to unlock it, not a raw error', () => {
+    expect(errorMessage({ code: 'keychain_locked', message: 'keychain locked: …' })).toMatch(/^Your system keychain is locked\. Unlock it/);
+  });
+
+  it('a missing resource reads as a sentence', () => {
+    expect(errorMessage({ code: 'not_found', message: '404 page not found' })).toBe('The server could not find that (404 page not found).');
+  });
+
+  it('offline counts down to the next try', () => {
+    const o = { server: 'http://127.0.0.1:4000', retry_at_ms: 10_500, reason: 'network error' };
+    expect(offlineText(o, 6_000)).toBe("Can't reach http://127.0.0.1:4000, retrying in 5 s");
+    expect(offlineText(o, 11_000)).toBe("Can't reach http://127.0.0.1:4000, retrying now");
   });
 });

@@ -1,5 +1,6 @@
 import type { ConnectionView } from '../generated/ConnectionView';
-import type { IpcError } from '../generated/IpcError';
+import type { AppError } from '../generated/AppError';
+import type { Offline } from '../generated/Offline';
 import type { SessionView } from '../generated/SessionView';
 import { countdown, relativeTime } from './feed';
 
@@ -86,26 +87,35 @@ export function sessionRows(s: SessionView, now: number): Row[] {
   return rows;
 }
 
-/** A clear sentence for every sign-in failure. */
-export function signInMessage(e: IpcError): string {
+/** A plain sentence for every failure, by its code (the one mapping of `ErrorCode` in the UI). */
+export function errorMessage(e: AppError): string {
   switch (e.code) {
     case 'bad_credentials':
       return `The server did not accept that username and password (“${e.message}”). Check them and try again.`;
     case 'invalid_input':
+    case 'needs_sign_in':
       return e.message;
     case 'network':
       return `Could not reach the server: ${e.message}. Check the address and your connection.`;
     case 'rate_limited':
-      return 'Too many attempts. Wait a minute, then try again.';
+      return 'Too many requests. Wait a minute, then try again.';
+    case 'keychain_locked':
+      return 'Your system keychain is locked. Unlock it and try again, or untick “Remember me” to sign in for this run only.';
     case 'keychain':
       return `Could not store your session in the system keychain: ${e.message}. Untick “Remember me” to sign in for this run only.`;
     case 'server':
       return `The server had a problem: ${e.message}. Try again in a moment.`;
     case 'forbidden':
+      return `You do not have access to that (${e.message}).`;
     case 'not_found':
-    case 'needs_sign_in':
-      return e.message;
+      return `The server could not find that (${e.message}).`;
     case 'internal':
       return `Something went wrong in the app: ${e.message}`;
   }
+}
+
+/** "Can't reach <server>, retrying in N s" (the same words as the CLI's `offline_sentence`). */
+export function offlineText(o: Offline, now: number): string {
+  const secs = Math.max(0, Math.ceil((o.retry_at_ms - now) / 1000));
+  return secs === 0 ? `Can't reach ${o.server}, retrying now` : `Can't reach ${o.server}, retrying in ${secs} s`;
 }

@@ -10,7 +10,7 @@ export function settingsView(app: App): TemplateResult {
     <header class="panel-head"><h2>Settings</h2></header>
     <fieldset>
       <legend>Notifications</legend>
-      <label class="check"><input type="checkbox" data-testid="pause" .checked=${m.paused} @change=${(e: Event) => app.setPaused(checked(e))} /> Pause notifications</label>
+      <label class="check"><input type="checkbox" data-testid="pause" .checked=${s.paused} @change=${(e: Event) => app.setPaused(checked(e))} /> Pause notifications</label>
       <label class="check"><input type="checkbox" .checked=${s.quiet} data-testid="quiet" @change=${(e: Event) => app.saveSettings({ quiet: checked(e) })} /> Quiet mode (never notify)</label>
       ${m.projects.map(
         (p) => html`<label class="check"><input type="checkbox" .checked=${s.notify[p.id] ?? true}

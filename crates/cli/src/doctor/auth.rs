@@ -4,10 +4,11 @@
 
 use super::network::ms;
 use devhive_core::api::{ApiClient, ApiError, AuthGrant};
+use devhive_core::app::{App, Phase};
 use devhive_core::auth::{AccessToken, TokenSource};
 use devhive_core::keychain::{Probe, Vault};
 use devhive_core::secret::Secret;
-use devhive_core::session::{Session, SessionConfig, SessionError};
+use devhive_core::session::{Session, SessionError};
 use devhive_core::support::verdict::{classify_login, classify_refresh, classify_skew, Problem};
 use devhive_core::support::{Check, Step};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -68,11 +69,11 @@ pub async fn keychain(vault: &Vault, needed: bool) -> Check {
     }
 }
 
-/// Signs in (password) or resumes the stored session.
+/// Signs in (password) or resumes the stored session through the app model.
 pub async fn sign_in(
     api: &ApiClient,
     credentials: Credentials,
-    session_config: impl FnOnce() -> SessionConfig,
+    model: &App,
 ) -> Result<(Check, Signed), Check> {
     let started = Instant::now();
     match credentials {
@@ -106,12 +107,37 @@ pub async fn sign_in(
             }
         }
         Credentials::Stored => {
-            let session = Session::new(session_config());
-            let outcome = async {
-                session.resume_stored().await?;
-                session.ensure_valid().await.map_err(SessionError::from)
+            let session = match model.resume().await {
+                Phase::SignedIn { .. } => model.session(),
+                Phase::Keychain { message, .. } => {
+                    let problem = Problem::KeychainUnavailable {
+                        reason: message.clone(),
+                    };
+                    return Err(Check::fail(Step::SignIn, ms(started), message, problem));
+                }
+                Phase::SignedOut {
+                    refused: Some(reason),
+                    ..
+                } => {
+                    let problem = classify_refresh(401, &reason, false);
+                    return Err(Check::fail(Step::SignIn, ms(started), reason, problem));
+                }
+                Phase::SignedOut {
+                    notice: Some(notice),
+                    ..
+                } => {
+                    let problem = Problem::TokenRejected {
+                        message: notice.clone(),
+                    };
+                    return Err(Check::fail(Step::SignIn, ms(started), notice, problem));
+                }
+                Phase::SignedOut { .. } | Phase::Starting | Phase::Resuming { .. } => None,
             };
-            match outcome.await {
+            let Some(session) = session else {
+                let error = SessionError::NoStoredSession;
+                return Err(session_failure(Step::SignIn, started, &error));
+            };
+            match session.ensure_valid().await.map_err(SessionError::from) {
                 Ok(token) => {
                     let who = session
                         .status()
@@ -208,21 +234,13 @@ pub fn claims(token: &AccessToken, server_date: Option<(SystemTime, SystemTime)>
         claims.aud.as_deref().unwrap_or("-"),
         claims.lifetime().as_secs(),
     );
-    let skew = server_date.map(|(server, local)| skew_secs(local, server));
+    let skew = server_date.map(|(server, local)| devhive_core::clock::skew_secs(server, local));
     if let Some(skew) = skew {
-        detail.push_str(&format!(", local clock {skew:+} s vs server"));
+        detail.push_str(&format!(", server clock {skew:+} s vs this computer"));
     }
     match skew.and_then(classify_skew) {
         Some(problem) => Check::warn(Step::Claims, 0, detail, problem),
         None => Check::ok(Step::Claims, 0, detail),
-    }
-}
-
-/// Local minus server, in whole seconds.
-pub fn skew_secs(local: SystemTime, server: SystemTime) -> i64 {
-    match local.duration_since(server) {
-        Ok(ahead) => i64::try_from(ahead.as_secs()).unwrap_or(i64::MAX),
-        Err(behind) => -i64::try_from(behind.duration().as_secs()).unwrap_or(i64::MAX),
     }
 }
 

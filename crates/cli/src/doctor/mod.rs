@@ -2,9 +2,9 @@
 //! in plain words what broke and what to do. The verdict is the first failure in chain order.
 
 mod auth;
+mod live;
 mod network;
 mod progress;
-mod socket;
 mod tls;
 
 use crate::exit::Exit;
@@ -12,15 +12,13 @@ use crate::globals::{Globals, StoreArg};
 use crate::signin::SignIn;
 use auth::{Credentials, Signed};
 use devhive_core::api::ApiClient;
+use devhive_core::app::App;
 use devhive_core::keychain::Vault;
 use devhive_core::server::ServerProfile;
-use devhive_core::session::SessionConfig;
 use devhive_core::support::verdict::HandshakeContext;
-use devhive_core::support::{Check, Severity, Status, Step, Verdict};
-use devhive_core::timeline::Timeline;
+use devhive_core::support::{Check, Status, Step, Verdict};
+use live::Handshake;
 pub use progress::Progress;
-use socket::Handshake;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// At most this many projects are tried when none is named.
@@ -58,10 +56,10 @@ pub struct Options {
     pub vault: Vault,
     /// True when the store is the OS keychain (probe it).
     pub keychain: bool,
-    /// The refresh lock's directory.
-    pub data_dir: PathBuf,
     /// First-ping wait.
     pub ping_timeout: Duration,
+    /// The app model, for the stored session (resumed as the desktop app resumes it).
+    pub model: App,
 }
 
 impl DoctorArgs {
@@ -74,8 +72,8 @@ impl DoctorArgs {
                 password,
             },
             (Some(_), None) => {
-                return Err(Exit::Usage(
-                    "--username needs DEVHIVE_PASSWORD or --password-stdin".into(),
+                return Err(Exit::usage(
+                    "--username needs DEVHIVE_PASSWORD or --password-stdin",
                 ))
             }
             (None, _) => Credentials::Stored,
@@ -86,22 +84,21 @@ impl DoctorArgs {
             .map(|p| {
                 uuid::Uuid::parse_str(p.trim())
                     .map(|u| u.to_string())
-                    .map_err(|_| Exit::Usage(format!("--project {p:?} is not a UUID")))
+                    .map_err(|_| Exit::usage(format!("--project {p:?} is not a UUID")))
             })
             .collect::<Result<_, _>>()?;
         if !(self.ping_timeout > 0.0 && self.ping_timeout < 3600.0) {
-            return Err(Exit::Usage(
-                "--ping-timeout must be between 0 and 3600 s".into(),
-            ));
+            return Err(Exit::usage("--ping-timeout must be between 0 and 3600 s"));
         }
+        let store = globals.store();
         Ok(Options {
             profile,
             projects,
             credentials,
-            vault: globals.vault(),
+            vault: Vault::new(store.clone()),
             keychain: globals.secret_store == StoreArg::Keychain,
-            data_dir: globals.data_dir()?,
             ping_timeout: Duration::from_secs_f64(self.ping_timeout),
+            model: crate::model::build(globals, store, Some(Vec::new()), false)?.0,
         })
     }
 }
@@ -116,13 +113,9 @@ pub async fn run(globals: &Globals, args: DoctorArgs) -> Exit {
     let checks = diagnose(options, &mut progress).await;
     let verdict = Verdict::of(&checks);
     progress.verdict(&verdict);
-    let slug = || format!("doctor: {}", verdict.line());
-    match verdict.severity() {
+    match verdict.code() {
         None => Exit::Ok,
-        Some(Severity::NeedsLogin) => Exit::NeedsLogin(slug()),
-        Some(Severity::Forbidden) => Exit::Forbidden(slug()),
-        Some(Severity::Keychain) => Exit::Keychain(slug()),
-        Some(Severity::Other) => Exit::Other(slug()),
+        Some(code) => Exit::fail(code, format!("doctor: {}", verdict.line())),
     }
 }
 
@@ -188,14 +181,7 @@ pub async fn diagnose(options: Options, progress: &mut Progress) -> Vec<Check> {
         ));
     }
     run.start(Step::SignIn, None);
-    let session_config = || SessionConfig {
-        api: std::sync::Arc::new(api.clone()),
-        vault: options.vault.clone(),
-        clock: devhive_core::clock::system(),
-        timeline: Timeline::new(devhive_core::clock::system()),
-        data_dir: options.data_dir.clone(),
-    };
-    let mut signed = match auth::sign_in(&api, options.credentials, session_config).await {
+    let mut signed = match auth::sign_in(&api, options.credentials, &options.model).await {
         Ok((check, signed)) => {
             run.push(check);
             signed
@@ -221,6 +207,7 @@ pub async fn diagnose(options: Options, progress: &mut Progress) -> Vec<Check> {
         .await;
     }
     auth::release(signed.held).await;
+    options.model.stop().await;
     run.checks
 }
 
@@ -262,7 +249,7 @@ async fn realtime(
         let context = HandshakeContext {
             token_is_fresh: auth::is_fresh(signed),
         };
-        let mut outcome = socket::handshake(profile, &project, &signed.token, context).await;
+        let mut outcome = live::handshake(profile, &project, &signed.token, context).await;
         if let Handshake::Refused { status: 401, check } = &outcome {
             // What the feed does (design.md §3): one forced refresh, then retry at once.
             let first = check.detail.clone();
@@ -270,7 +257,7 @@ async fn realtime(
                 let fresh = HandshakeContext {
                     token_is_fresh: true,
                 };
-                outcome = socket::handshake(profile, &project, &signed.token, fresh).await;
+                outcome = live::handshake(profile, &project, &signed.token, fresh).await;
                 outcome = annotate(outcome, &first);
             }
         }
@@ -278,7 +265,7 @@ async fn realtime(
             Handshake::Open(mut socket, check) => {
                 run.push(check);
                 run.start(Step::FirstPing, Some(&project));
-                let ping = socket::first_ping(&mut socket, profile.flavour, &project, ping_timeout);
+                let ping = live::first_ping(&mut socket, profile, &project, ping_timeout);
                 run.push(ping.await);
             }
             Handshake::Refused { check, .. } | Handshake::Failed(check) => {

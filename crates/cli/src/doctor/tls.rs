@@ -5,10 +5,9 @@ use super::network::{error_chain, ms, STEP_TIMEOUT};
 use devhive_core::support::verdict::Problem;
 use devhive_core::support::{Check, Step};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 use tokio::net::TcpStream;
-use tokio_rustls::rustls::{self, pki_types::ServerName};
+use tokio_rustls::rustls::pki_types::ServerName;
 
 /// A certificate expiring within this many days is flagged.
 const EXPIRY_WARNING_DAYS: i64 = 14;
@@ -27,7 +26,8 @@ pub async fn tls(host: &str, addr: SocketAddr) -> Check {
     let Ok(server_name) = ServerName::try_from(host.to_owned()) else {
         return fail(format!("{host:?} is not a valid TLS server name"));
     };
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(client_config()));
+    let connector =
+        tokio_rustls::TlsConnector::from(devhive_core::net::Network::system().tls_config());
     let handshake = async {
         let tcp = TcpStream::connect(addr).await?;
         connector.connect(server_name, tcp).await
@@ -72,17 +72,6 @@ pub async fn tls(host: &str, addr: SocketAddr) -> Check {
         }
         Err(error) => fail(format!("unreadable certificate: {error}")),
     }
-}
-
-fn client_config() -> rustls::ClientConfig {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
 }
 
 /// Subject, whole days until expiry, and the expiry date of a DER certificate.

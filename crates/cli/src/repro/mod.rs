@@ -41,11 +41,11 @@ pub async fn run(args: ReproArgs) -> Exit {
         return Exit::Ok;
     }
     let Some(name) = args.scenario else {
-        return Exit::Usage("name a scenario, or pass --list".into());
+        return Exit::usage("name a scenario, or pass --list");
     };
     let Some(scenario) = Scenario::from_name(&name) else {
         let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
-        return Exit::Usage(format!(
+        return Exit::usage(format!(
             "unknown scenario {name:?}; one of: {}",
             names.join(", ")
         ));
@@ -71,6 +71,6 @@ pub async fn run(args: ReproArgs) -> Exit {
             }
             Exit::Ok
         }
-        Err(error) => Exit::Other(format!("repro {}: {error}", scenario.name())),
+        Err(error) => Exit::other(format!("repro {}: {error}", scenario.name())),
     }
 }

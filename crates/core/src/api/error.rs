@@ -3,6 +3,9 @@
 use crate::net::NetError;
 use std::time::Duration;
 
+/// The body of chi's `NotFound` handler: the path matches no route.
+const MISSING_ROUTE: &str = "404 page not found";
+
 /// A failed API call. HTTP failures keep the server's text: the problem+json `detail`, or
 /// the plain-text body of the auth middleware (`Invalid token`) and the rate limiter.
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +178,12 @@ impl ApiError {
         matches!(self, Self::Timeout { .. } | Self::Network { .. })
     }
 
+    /// True for the router's own 404 (`404 page not found`, plain text): the server has no
+    /// such endpoint at all, unlike a problem+json 404 for a missing row (`Project not found`).
+    pub fn is_missing_route(&self) -> bool {
+        matches!(self, Self::NotFound { detail } if detail == MISSING_ROUTE)
+    }
+
     /// Classifies a transport error.
     pub(crate) fn transport(source: reqwest::Error) -> Self {
         if source.is_timeout() {
@@ -282,5 +291,23 @@ mod tests {
     fn long_bodies_are_cut() {
         let detail = detail_from_body("text/html", &"x".repeat(5000));
         assert!(detail.chars().count() <= 301);
+    }
+
+    #[test]
+    fn the_routers_404_is_a_missing_route_but_a_missing_row_is_not() {
+        let route = ApiError::from_status(
+            404,
+            "text/plain; charset=utf-8",
+            "404 page not found\n",
+            None,
+        );
+        assert!(route.is_missing_route());
+        let row = ApiError::from_status(
+            404,
+            "application/problem+json",
+            r#"{"type":"not_found","title":"Not Found","status":404,"detail":"Project not found"}"#,
+            None,
+        );
+        assert!(!row.is_missing_route());
     }
 }

@@ -7,7 +7,10 @@ mod error;
 pub mod models;
 
 pub use error::ApiError;
-pub use models::{Member, MemberList, Message, MessageList, Project, ProjectList, User};
+pub use models::{
+    Member, MemberList, Message, MessageList, Project, ProjectList, Task, TaskList, TaskPerson,
+    User,
+};
 
 use crate::auth::AccessToken;
 use crate::net::{NetError, Network, Route};
@@ -217,6 +220,46 @@ impl ApiClient {
             .header(reqwest::header::AUTHORIZATION, token.bearer());
         let response = self.send(request).await?;
         json_body(response).await
+    }
+
+    /// `POST /projects/{id}/messages` with `{"content"}`; the server answers 201 with the
+    /// message it stored.
+    pub async fn post_message(
+        &self,
+        token: &AccessToken,
+        id: &str,
+        content: &str,
+    ) -> Result<Message, ApiError> {
+        let request = self
+            .http
+            .post(self.profile.endpoint(&format!("projects/{id}/messages")))
+            .header(reqwest::header::AUTHORIZATION, token.bearer())
+            .json(&serde_json::json!({ "content": content, "messageType": "text" }));
+        let response = self.send(request).await?;
+        json_body(response).await
+    }
+
+    /// `GET /tasks/{id}`; `Ok(None)` when the task no longer exists (404).
+    pub async fn task(&self, token: &AccessToken, id: &str) -> Result<Option<Task>, ApiError> {
+        match self.get_json(&format!("tasks/{id}"), token).await {
+            Ok(task) => Ok(Some(task)),
+            Err(ApiError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `GET /projects/{id}/tasks` (the first 100; `null` reads as empty).
+    pub async fn tasks(&self, token: &AccessToken, project: &str) -> Result<Vec<Task>, ApiError> {
+        let mut url = self.profile.endpoint(&format!("projects/{project}/tasks"));
+        url.query_pairs_mut()
+            .append_pair("limit", "100")
+            .append_pair("offset", "0");
+        let request = self
+            .http
+            .get(url)
+            .header(reqwest::header::AUTHORIZATION, token.bearer());
+        let response = self.send(request).await?;
+        Ok(json_body::<TaskList>(response).await?.tasks)
     }
 
     async fn get_json<T: DeserializeOwned>(

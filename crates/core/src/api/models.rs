@@ -216,6 +216,49 @@ pub struct MessageList {
     pub offset: u32,
 }
 
+/// A person embedded in a task (assignee or owner).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskPerson {
+    /// Login name.
+    #[serde(default)]
+    pub username: String,
+}
+
+/// A task (`TaskResponse`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    /// Task id.
+    pub id: String,
+    /// Project id.
+    #[serde(default)]
+    pub project_id: String,
+    /// The task's text.
+    #[serde(default)]
+    pub description: String,
+    /// Status code (0 to do, 1 in progress, 2 done in the reference server).
+    #[serde(default)]
+    pub status: i64,
+    /// Assignee's user id, if any.
+    #[serde(default)]
+    pub assignee_id: Option<String>,
+    /// Assignee, if any.
+    #[serde(default)]
+    pub assignee: Option<TaskPerson>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// `GET /projects/{id}/tasks` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskList {
+    /// The tasks (`null` reads as empty).
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub tasks: Vec<Task>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +290,20 @@ mod tests {
         .unwrap();
         assert_eq!(p.projects[0].user_role, None);
         assert_eq!(p.projects[0].owner.as_ref().unwrap().username, "ada");
+    }
+
+    #[test]
+    fn task_response_is_read_with_assignee() {
+        let body = r#"{"id":"t1","projectId":"p1","description":"Fix login","status":2,
+            "createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:01Z",
+            "assignee":{"username":"bob","firstName":"Bob","lastName":"B"},
+            "owner":{"id":"u","username":"alice","email":"a@x","firstName":"","lastName":""}}"#;
+        let task: Task = serde_json::from_str(body).unwrap();
+        assert_eq!(task.description, "Fix login");
+        assert_eq!(task.status, 2);
+        assert_eq!(task.assignee.map(|a| a.username).as_deref(), Some("bob"));
+        let list: TaskList =
+            serde_json::from_str(r#"{"tasks":null,"limit":100,"offset":0}"#).unwrap();
+        assert!(list.tasks.is_empty(), "a null task list reads as empty");
     }
 }

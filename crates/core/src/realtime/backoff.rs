@@ -11,8 +11,6 @@ pub struct BackoffPolicy {
     pub base: Duration,
     /// The largest ceiling (30 s).
     pub cap: Duration,
-    /// A connection that lived this long resets the attempt count (30 s).
-    pub reset_after: Duration,
 }
 
 impl Default for BackoffPolicy {
@@ -20,7 +18,6 @@ impl Default for BackoffPolicy {
         Self {
             base: Duration::from_millis(500),
             cap: Duration::from_secs(30),
-            reset_after: Duration::from_secs(30),
         }
     }
 }
@@ -37,11 +34,6 @@ impl BackoffPolicy {
         let ceiling = self.ceiling(attempt);
         let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
         Duration::from_nanos(rng.gen_range(0..=nanos))
-    }
-
-    /// Whether a connection that lived `lived` earns a fresh attempt count.
-    pub fn resets_after(&self, lived: Duration) -> bool {
-        lived >= self.reset_after
     }
 }
 
@@ -102,12 +94,5 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(run(), run());
-    }
-
-    #[test]
-    fn only_a_connection_of_thirty_seconds_resets_the_attempts() {
-        let policy = BackoffPolicy::default();
-        assert!(!policy.resets_after(Duration::from_secs(29)));
-        assert!(policy.resets_after(Duration::from_secs(30)));
     }
 }

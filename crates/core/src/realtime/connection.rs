@@ -150,6 +150,10 @@ pub enum Input {
     Dead,
     /// The server sent `{"type":"reconnect"}`.
     ServerReconnect,
+    /// The open connection proved it works: the first data frame from the server, or an
+    /// answer to our Ping. Resets the attempt count (a 101 alone does not: a server that
+    /// accepts and closes at once must keep backing off).
+    Healthy,
     /// The deadline from [`Connection::deadline`] passed.
     RetryDue,
     /// The machine woke from sleep.
@@ -180,7 +184,7 @@ pub enum Action {
 pub struct Connection {
     state: ConnState,
     policy: BackoffPolicy,
-    /// Failures since the last connection that lived `policy.reset_after`.
+    /// Failures since the last connection that proved healthy.
     attempt: u32,
     /// A 401 already forced a refresh since the last backoff: the next 401 backs off.
     refreshed_since_backoff: bool,
@@ -247,23 +251,24 @@ impl Connection {
             Input::TokenUnavailable(error) if self.is_connecting() => {
                 self.token_unavailable(error, now, rng)
             }
-            Input::Closed { code, reason } if connected => {
-                self.note_lifetime(now);
-                match code {
-                    Some(1008 | 1002) => self.auth_rejected(reason, now, rng),
-                    _ => {
-                        let text = match code {
-                            Some(code) if reason.is_empty() => format!("closed {code}"),
-                            Some(code) => format!("closed {code}: {reason}"),
-                            None => format!("dropped: {reason}"),
-                        };
-                        self.backoff(text, now, rng);
-                        vec![]
-                    }
-                }
+            Input::Healthy if connected => {
+                self.attempt = 0;
+                self.refreshed_since_backoff = false;
+                vec![]
             }
+            Input::Closed { code, reason } if connected => match code {
+                Some(1008 | 1002) => self.auth_rejected(reason, now, rng),
+                _ => {
+                    let text = match code {
+                        Some(code) if reason.is_empty() => format!("closed {code}"),
+                        Some(code) => format!("closed {code}: {reason}"),
+                        None => format!("dropped: {reason}"),
+                    };
+                    self.backoff(text, now, rng);
+                    vec![]
+                }
+            },
             Input::Dead if connected => {
-                self.note_lifetime(now);
                 self.backoff("no frame for 10 s after a ping".into(), now, rng);
                 vec![Action::Close]
             }
@@ -290,6 +295,7 @@ impl Connection {
             | Input::TokenUnavailable(_)
             | Input::Closed { .. }
             | Input::Dead
+            | Input::Healthy
             | Input::ServerReconnect => vec![],
         }
     }
@@ -307,18 +313,6 @@ impl Connection {
             vec![Action::Close, connect]
         } else {
             vec![connect]
-        }
-    }
-
-    fn note_lifetime(&mut self, now: Instant) {
-        if let ConnState::Connected { since } = self.state {
-            if self
-                .policy
-                .resets_after(now.saturating_duration_since(since))
-            {
-                self.attempt = 0;
-                self.refreshed_since_backoff = false;
-            }
         }
     }
 

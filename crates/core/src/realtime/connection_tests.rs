@@ -219,7 +219,7 @@ fn close_1008_and_1002_are_auth_failures_refresh_then_retry() {
 }
 
 #[test]
-fn a_connection_that_lived_thirty_seconds_resets_the_attempt_count() {
+fn only_a_connection_that_proved_healthy_resets_the_attempt_count() {
     let mut h = Harness::started();
     for _ in 0..5 {
         h.reject(503, "");
@@ -228,25 +228,78 @@ fn a_connection_that_lived_thirty_seconds_resets_the_attempt_count() {
     }
     assert_eq!(h.state(), &ConnState::Connecting { attempt: 5 });
     h.feed(Input::HandshakeAccepted);
-    h.advance(Duration::from_secs(29));
+    h.advance(Duration::from_secs(60));
     h.feed(Input::Closed {
-        code: None,
-        reason: "reset".into(),
+        code: Some(1011),
+        reason: "Server overloaded".into(),
     });
     h.now = h.machine.deadline().unwrap();
     h.feed(Input::RetryDue);
     assert_eq!(
         h.state(),
         &ConnState::Connecting { attempt: 6 },
-        "a short connection keeps counting"
+        "a 101 that never carried a frame keeps counting, however long it lasted"
     );
     h.feed(Input::HandshakeAccepted);
-    h.advance(Duration::from_secs(30));
+    h.advance(Duration::from_millis(200));
+    h.feed(Input::Healthy);
     h.feed(Input::Closed {
         code: None,
         reason: "reset".into(),
     });
-    assert!(h.machine.deadline().unwrap() - h.now <= Duration::from_millis(500));
+    assert!(
+        h.machine.deadline().unwrap() - h.now <= Duration::from_millis(500),
+        "a connection that delivered a frame earns a fresh start"
+    );
+}
+
+#[test]
+fn a_server_that_accepts_and_closes_at_once_gets_at_most_twelve_handshakes_a_minute() {
+    for seed in 0..200 {
+        let mut h = Harness::started();
+        h.rng = StdRng::seed_from_u64(seed);
+        let start = h.now;
+        let mut handshakes = vec![h.now];
+        while h.now < start + Duration::from_secs(600) {
+            h.feed(Input::HandshakeAccepted);
+            h.feed(Input::Closed {
+                code: Some(1011),
+                reason: "Server overloaded".into(),
+            });
+            h.now = h.machine.deadline().unwrap();
+            h.feed(Input::RetryDue);
+            handshakes.push(h.now);
+        }
+        // After the first ceilings (0.5 s … 16 s) the delay is random(0, 30 s): count every
+        // minute-long window from the second minute on.
+        let settled: Vec<Instant> = handshakes
+            .iter()
+            .copied()
+            .filter(|t| *t >= start + Duration::from_secs(60))
+            .collect();
+        let busiest = settled
+            .iter()
+            .map(|t| {
+                settled
+                    .iter()
+                    .filter(|u| **u >= *t && **u < *t + Duration::from_secs(60))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
+        assert!(
+            busiest <= 12,
+            "seed {seed}: {busiest} handshakes in one minute"
+        );
+        let first_minute = handshakes
+            .iter()
+            .filter(|t| **t < start + Duration::from_secs(60))
+            .count();
+        assert!(
+            first_minute <= 12 + 6,
+            "seed {seed}: {first_minute} in the first minute"
+        );
+    }
 }
 
 #[test]

@@ -1,8 +1,6 @@
 //! The feed handle: starts one driver per watched project, fans their updates out on one
-//! broadcast, keeps a `watch` of every project's state, and derives coalesced invalidations
-//! for cache consumers.
+//! broadcast and keeps a `watch` of every project's state.
 
-use super::coalesce::{Coalescer, Invalidate};
 use super::connection::ConnState;
 use super::driver::{Command, Driver, Shared};
 use super::update::{CounterSnapshot, Counters, FeedConfig, FeedUpdate};
@@ -13,7 +11,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio::time::sleep_until;
 
 struct DriverHandle {
     commands: mpsc::UnboundedSender<Command>,
@@ -24,13 +21,10 @@ struct Inner<T: TokenSource> {
     shared: Shared,
     tokens: Arc<T>,
     drivers: Mutex<HashMap<String, DriverHandle>>,
-    invalidations: broadcast::Sender<Invalidate>,
-    coalescer_task: JoinHandle<()>,
 }
 
 impl<T: TokenSource> Drop for Inner<T> {
     fn drop(&mut self) {
-        self.coalescer_task.abort();
         for (_, driver) in self.drivers.lock().expect("drivers lock").drain() {
             driver.task.abort();
         }
@@ -61,12 +55,6 @@ impl<T: TokenSource> Feed<T> {
     ) -> Self {
         let (updates, _) = broadcast::channel(config.channel_capacity);
         let (states, _) = watch::channel(BTreeMap::new());
-        let (invalidations, _) = broadcast::channel(config.channel_capacity);
-        let coalescer_task = tokio::spawn(run_coalescer(
-            updates.subscribe(),
-            invalidations.clone(),
-            config.clone(),
-        ));
         let shared = Shared {
             profile,
             timeline,
@@ -81,8 +69,6 @@ impl<T: TokenSource> Feed<T> {
                 shared,
                 tokens: token_source,
                 drivers: Mutex::new(HashMap::new()),
-                invalidations,
-                coalescer_task,
             }),
         }
     }
@@ -149,6 +135,11 @@ impl<T: TokenSource> Feed<T> {
     }
 
     /// Stops every connection (closing sockets politely); the feed can watch again later.
+    ///
+    /// Cancellation: the stop takes effect at the first poll, before any wait: every driver
+    /// is told to stop and the watched list is cleared. Dropping the future after that
+    /// abandons only the wait for the drivers to close their sockets (they still do, in their
+    /// own tasks); dropping it before it was ever polled stops nothing.
     pub async fn stop(&self) {
         let drained: Vec<DriverHandle> = {
             let mut drivers = self.inner.drivers.lock().expect("drivers lock");
@@ -157,15 +148,15 @@ impl<T: TokenSource> Feed<T> {
         for driver in &drained {
             let _ = driver.commands.send(Command::Stop);
         }
-        for driver in drained {
-            let _ = driver.task.await;
-        }
         self.inner
             .shared
             .watched
             .write()
             .expect("watched lock")
             .clear();
+        for driver in drained {
+            let _ = driver.task.await;
+        }
     }
 
     /// Every update from now on: connection states, events and resyncs.
@@ -176,12 +167,6 @@ impl<T: TokenSource> Feed<T> {
     /// The state of every watched project.
     pub fn states(&self) -> watch::Receiver<BTreeMap<String, ConnState>> {
         self.inner.shared.states.subscribe()
-    }
-
-    /// Coalesced invalidations for caches (at most one per project and resource per window;
-    /// `resource: None` after a resync means "refetch everything").
-    pub fn invalidations(&self) -> broadcast::Receiver<Invalidate> {
-        self.inner.invalidations.subscribe()
     }
 
     /// Skipped and delivered frame counts, for diagnostics.
@@ -202,40 +187,5 @@ impl<T: TokenSource> Feed<T> {
             .collect();
         out.sort();
         out
-    }
-}
-
-async fn run_coalescer(
-    mut updates: broadcast::Receiver<FeedUpdate>,
-    out: broadcast::Sender<Invalidate>,
-    config: FeedConfig,
-) {
-    let mut coalescer = Coalescer::new(config.coalesce_window);
-    loop {
-        let deadline = coalescer.next_deadline();
-        let key = tokio::select! {
-            update = updates.recv() => match update {
-                Ok(FeedUpdate::Event(event)) => event.project.map(|project| Invalidate { project, resource: event.resource }),
-                Ok(FeedUpdate::Resync { project, .. }) => Some(Invalidate { project, resource: None }),
-                Ok(FeedUpdate::Connection { .. }) => None,
-                // Missed updates: we cannot say what changed, so the consumers must refetch
-                // what they show; there is no project to name, so nothing more to do here.
-                Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                    tracing::warn!(skipped, "invalidation coalescer lagged");
-                    None
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            },
-            _ = sleep_until(deadline.unwrap_or_else(|| config.clock.now())), if deadline.is_some() => None,
-        };
-        let now = config.clock.now();
-        if let Some(key) = key {
-            if let Some(emit) = coalescer.offer(key, now) {
-                let _ = out.send(emit);
-            }
-        }
-        for emit in coalescer.due(now) {
-            let _ = out.send(emit);
-        }
     }
 }

@@ -1,16 +1,101 @@
-//! Building the upgrade request for each flavour and turning the upgrade's outcome into a
+//! Building the upgrade request for each flavour, performing it with the feed's limits
+//! ([`open`], also what `devhive doctor` uses), and turning the upgrade's outcome into a
 //! machine input. The token goes in `Authorization` (fly) or `?token=` (aws); the diagnostic
 //! `params` string never contains it.
 
 use super::connection::Input;
+use super::message::MAX_FRAME_BYTES;
 use crate::auth::AccessToken;
 use crate::net::NetError;
 use crate::server::{Flavour, ServerProfile};
 use std::time::Duration;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::{header, HeaderValue, Response};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Error as WsError;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// An open WebSocket over TCP or TLS.
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The transport's limits: a frame or message above 8 MiB ends the connection (the parser
+/// already skips, and counts, frames over 1 MiB).
+pub fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(8 * MAX_FRAME_BYTES))
+        .max_frame_size(Some(8 * MAX_FRAME_BYTES))
+}
+
+/// Why an upgrade did not open a socket.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The request could not be built (bad URL, unusable token).
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// The server answered with an HTTP status instead of 101.
+    #[error("HTTP {status}: {body}")]
+    Refused {
+        /// The status.
+        status: u16,
+        /// The body, trimmed.
+        body: String,
+        /// `Retry-After`, when usable.
+        retry_after: Option<Duration>,
+    },
+    /// DNS, TCP, TLS or the connection failed before an HTTP answer.
+    #[error("{reason}")]
+    Transport {
+        /// Plain words, without the URL (it may carry the AWS token).
+        reason: String,
+    },
+    /// No answer to the upgrade in time.
+    #[error("no upgrade answer within {} s", after.as_secs_f32())]
+    TimedOut {
+        /// The limit that passed.
+        after: Duration,
+    },
+}
+
+/// An open socket and what the timeline shows about it.
+pub struct Opened {
+    /// The socket.
+    pub socket: Socket,
+    /// URL parameters minus any token.
+    pub params: String,
+}
+
+/// Performs the upgrade for `project` with `token`, within `limit`, with [`ws_config`].
+/// Dropping the future drops the half-open connection.
+pub async fn open(
+    profile: &ServerProfile,
+    project: &str,
+    token: &AccessToken,
+    limit: Duration,
+) -> Result<Opened, OpenError> {
+    let prepared = prepare(profile, project, token)?;
+    let connect =
+        tokio_tungstenite::connect_async_with_config(prepared.request, Some(ws_config()), true);
+    match tokio::time::timeout(limit, connect).await {
+        Err(_) => Err(OpenError::TimedOut { after: limit }),
+        Ok(Ok((socket, _response))) => Ok(Opened {
+            socket,
+            params: prepared.params,
+        }),
+        Ok(Err(WsError::Http(response))) => {
+            let (status, body, retry_after) = read_response(&response);
+            Err(OpenError::Refused {
+                status,
+                body,
+                retry_after,
+            })
+        }
+        Ok(Err(other)) => Err(OpenError::Transport {
+            reason: describe(&other),
+        }),
+    }
+}
 
 /// What the diagnostics show for the AWS token parameter.
 pub const AWS_TOKEN_NOTE: &str = "token=<hidden> (token in URL (required by the AWS flavour))";

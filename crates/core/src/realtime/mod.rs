@@ -2,7 +2,6 @@
 //! parser, and a feed of connection states, events and resyncs (design.md §3).
 
 pub mod backoff;
-pub mod coalesce;
 pub mod connection;
 mod driver;
 pub mod feed;
@@ -10,10 +9,10 @@ pub mod handshake;
 mod lenient;
 pub mod message;
 mod open;
+pub mod probe;
 pub mod update;
 
 pub use backoff::BackoffPolicy;
-pub use coalesce::{Coalescer, Invalidate};
 pub use connection::{Action, ConnState, Connection, Input, ResyncReason};
 pub use feed::Feed;
 pub use message::{

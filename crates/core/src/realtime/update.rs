@@ -45,8 +45,6 @@ pub struct FeedConfig {
     pub aws_keepalive: Duration,
     /// AWS: replace the socket with a fresh token after this long (110 min).
     pub aws_renew_after: Duration,
-    /// At most one invalidation per project and resource per window (1 s).
-    pub coalesce_window: Duration,
     /// Capacity of the update broadcast; a slower subscriber sees `Lagged`.
     pub channel_capacity: usize,
     /// The clock (tests use a paused one).
@@ -69,7 +67,6 @@ impl Default for FeedConfig {
             pong_timeout: Duration::from_secs(10),
             aws_keepalive: Duration::from_secs(5 * 60),
             aws_renew_after: Duration::from_secs(110 * 60),
-            coalesce_window: Duration::from_secs(1),
             channel_capacity: 4096,
             clock: crate::clock::system(),
             jitter_seed: None,

@@ -1,119 +1,331 @@
-//! The session's background task: the proactive refresh timer, scheduled retries, and the
-//! 5 s tick that notices a sleeping machine (wall time jumped, monotonic time did not) and
-//! saves a refresh token the keychain refused earlier.
+//! The session's driver task, its only IO: it feeds the [`Machine`] with callers' requests,
+//! the reports of the account operations it runs and its deadlines, runs each operation the
+//! machine asks for in a task of its own (so no caller can cancel it), publishes the status
+//! and answers callers. It stops when the last session handle is dropped; operations still
+//! running then finish on their own.
 
-use super::{Cause, Inner, SessionState};
-use crate::session::timing;
+use super::keeper::Keeper;
+use super::machine::{
+    Action, FlightOutcome, Grant, Input, Machine, Now, OpId, PersistOutcome, Unsaved, Waiter, Want,
+};
+use super::state::SessionStatus;
+use super::SessionError;
+use crate::auth::{AccessToken, AuthError};
+use crate::keychain::{LastUser, StoreError};
+use crate::secret::Secret;
 use crate::timeline::{Entry, Scope};
+use rand::rngs::StdRng;
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::task::JoinHandle;
-use tokio::time::Instant;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::time::sleep_until;
 
-/// Stops the driver when the last session handle is dropped.
-pub(super) struct DriverGuard(JoinHandle<()>);
+/// A token, or why there is none.
+pub(super) type TokenReply = oneshot::Sender<Result<AccessToken, AuthError>>;
+/// The end of a sign-in or sign-out.
+pub(super) type DoneReply = oneshot::Sender<Result<(), SessionError>>;
 
-impl Drop for DriverGuard {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+/// A request from a session handle.
+pub(super) enum Command {
+    /// A token for `want`.
+    Token { want: Want, reply: TokenReply },
+    /// Resume as `user` (whose refresh token is stored).
+    Resume { user: LastUser, reply: TokenReply },
+    /// Sign in with a password.
+    SignIn {
+        username: String,
+        password: Secret,
+        remember_me: bool,
+        reply: DoneReply,
+    },
+    /// Sign out.
+    SignOut { reply: DoneReply },
 }
 
-pub(super) fn spawn(inner: Arc<Inner>) -> DriverGuard {
-    DriverGuard(tokio::spawn(run(inner)))
+/// A finished sign-in or sign-out and what its caller is told.
+type Done = Option<(OpId, Result<(), SessionError>)>;
+
+/// What an operation's task sends back.
+enum Report {
+    Refreshed {
+        op: OpId,
+        outcome: FlightOutcome,
+        unsaved: Unsaved,
+    },
+    SignedIn {
+        op: OpId,
+        result: Result<(LastUser, Grant), SessionError>,
+    },
+    SignedOut {
+        op: OpId,
+        result: Result<(), StoreError>,
+    },
+    Persisted {
+        op: OpId,
+        outcome: PersistOutcome,
+    },
 }
 
-async fn run(inner: Arc<Inner>) {
-    let mut last_mono = inner.clock.now();
-    let mut last_wall = inner.clock.wall();
-    loop {
-        let deadline = inner.next_deadline();
-        let tick_at = last_mono + timing::WAKE_TICK;
-        let until = deadline.map_or(tick_at, |d| d.min(tick_at));
-        tokio::select! {
-            () = tokio::time::sleep_until(until) => {}
-            () = inner.kick.notified() => continue,
-        }
-        let now = inner.clock.now();
-        if now >= tick_at {
-            let wall = inner.clock.wall();
-            let jump = timing::wall_jump(
-                now.saturating_duration_since(last_mono),
-                wall.duration_since(last_wall).ok(),
-            );
-            (last_mono, last_wall) = (now, wall);
-            if let Some(jump) = jump {
-                inner.on_wake(jump).await;
-                continue;
-            }
-            // A rotated token the keychain refused earlier: try to save it again.
-            inner.retry_persist().await;
-        }
-        if deadline.is_some_and(|d| now >= d) {
-            let _ = inner.refresh_shared(Cause::Timer).await;
-        }
-    }
+struct SignIn {
+    username: String,
+    password: Secret,
+    remember_me: bool,
 }
 
-impl Inner {
-    /// When the driver must act next: the proactive refresh (valid) or the retry (retrying).
-    fn next_deadline(&self) -> Option<Instant> {
-        let status = self.status.borrow();
-        match &status.state {
-            SessionState::Valid { .. } => status.next_refresh,
-            SessionState::RetryingRefresh { at, .. } => Some(*at),
-            SessionState::SignedOut
-            | SessionState::Refreshing
-            | SessionState::NeedsLogin { .. } => None,
-        }
-    }
+pub(super) struct Driver {
+    machine: Machine,
+    keeper: Arc<Keeper>,
+    rng: StdRng,
+    status: watch::Sender<SessionStatus>,
+    wake: broadcast::Sender<()>,
+    reports: mpsc::UnboundedSender<Report>,
+    token_replies: HashMap<Waiter, TokenReply>,
+    done_replies: HashMap<OpId, DoneReply>,
+    sign_ins: HashMap<OpId, SignIn>,
+    next_waiter: Waiter,
+}
 
-    /// The machine slept for about `jump`: our monotonic clock stood still meanwhile, so the
-    /// token is older than it looks. Age it, check it (refreshing when due or retrying
-    /// now), then tell consumers to reconnect and resync.
-    pub(super) async fn on_wake(&self, jump: Duration) {
-        tracing::info!(
-            jump_secs = jump.as_secs(),
-            "wall clock jumped: the machine slept"
-        );
-        self.timeline.record(
-            Scope::Session,
-            Entry::Wake {
-                jump_secs: jump.as_secs(),
-            },
-        );
-        let now = self.clock.now();
-        let aged = |at: Instant| at.checked_sub(jump).unwrap_or(now.min(at));
-        let due = {
-            let mut data = self.data.lock().expect("session lock");
-            data.last_refresh_at = data.last_refresh_at.map(aged);
-            if let Some(token) = data.access.as_mut() {
-                token.expires_at = aged(token.expires_at);
-            }
-            data.access.as_ref().map(|t| (t.expires_at, t.lifetime))
+impl Driver {
+    /// Starts the driver task; it runs until every sender of `commands` is dropped.
+    pub(super) fn spawn(
+        keeper: Arc<Keeper>,
+        rng: StdRng,
+        status: watch::Sender<SessionStatus>,
+        wake: broadcast::Sender<()>,
+        commands: mpsc::UnboundedReceiver<Command>,
+    ) {
+        let machine = Machine::new(status.borrow().clone());
+        let (reports, report_rx) = mpsc::unbounded_channel();
+        let driver = Self {
+            machine,
+            keeper,
+            rng,
+            status,
+            wake,
+            reports,
+            token_replies: HashMap::new(),
+            done_replies: HashMap::new(),
+            sign_ins: HashMap::new(),
+            next_waiter: 0,
         };
-        let state = self.status.borrow().state.clone();
-        let refresh = match state {
-            SessionState::Valid { .. } => {
-                if let Some((expires_at, lifetime)) = due {
-                    let next = timing::proactive_refresh_at(expires_at, lifetime, rand::random());
-                    self.update_status(|s| {
-                        s.state = SessionState::Valid { expires_at };
-                        s.next_refresh = Some(next);
-                    });
-                    now >= next
-                } else {
-                    false
+        tokio::spawn(driver.run(commands, report_rx));
+    }
+
+    async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut reports: mpsc::UnboundedReceiver<Report>,
+    ) {
+        loop {
+            let deadline = self.machine.poll_timeout().map(|(at, _)| at);
+            let (input, done) = tokio::select! {
+                biased;
+                // `self` holds a sender, so this channel never closes.
+                Some(report) = reports.recv() => self.input_of_report(report),
+                command = commands.recv() => match command {
+                    Some(command) => (self.input_of_command(command), None),
+                    None => return,
+                },
+                () = sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+                    (Input::Timeout, None)
+                }
+            };
+            self.step(input);
+            if let Some((op, result)) = done {
+                if let Some(reply) = self.done_replies.remove(&op) {
+                    let _ = reply.send(result);
                 }
             }
-            SessionState::RetryingRefresh { .. } => true,
-            SessionState::SignedOut
-            | SessionState::Refreshing
-            | SessionState::NeedsLogin { .. } => false,
-        };
-        if refresh {
-            let _ = self.refresh_shared(Cause::Wake).await;
         }
-        let _ = self.wake.send(());
+    }
+
+    fn input_of_command(&mut self, command: Command) -> Input {
+        match command {
+            Command::Token { want, reply } => Input::Token {
+                waiter: self.waiter(reply),
+                want,
+            },
+            Command::Resume { user, reply } => Input::Resume {
+                user,
+                waiter: self.waiter(reply),
+            },
+            Command::SignIn {
+                username,
+                password,
+                remember_me,
+                reply,
+            } => {
+                let op = self.machine.new_op();
+                self.done_replies.insert(op, reply);
+                self.sign_ins.insert(
+                    op,
+                    SignIn {
+                        username,
+                        password,
+                        remember_me,
+                    },
+                );
+                Input::SignIn { op }
+            }
+            Command::SignOut { reply } => {
+                let op = self.machine.new_op();
+                self.done_replies.insert(op, reply);
+                Input::SignOut { op }
+            }
+        }
+    }
+
+    fn waiter(&mut self, reply: TokenReply) -> Waiter {
+        self.next_waiter += 1;
+        self.token_replies.insert(self.next_waiter, reply);
+        self.next_waiter
+    }
+
+    /// The machine's input for a report, and the answer its caller gets once the machine
+    /// has taken it in (so the caller sees the new status).
+    fn input_of_report(&mut self, report: Report) -> (Input, Done) {
+        match report {
+            Report::Refreshed {
+                op,
+                outcome,
+                unsaved,
+            } => (
+                Input::Refreshed {
+                    op,
+                    outcome,
+                    unsaved,
+                },
+                None,
+            ),
+            Report::SignedIn { op, result } => match result {
+                Ok(signed_in) => (
+                    Input::SignedIn {
+                        op,
+                        result: Some(signed_in),
+                    },
+                    Some((op, Ok(()))),
+                ),
+                Err(error) => (Input::SignedIn { op, result: None }, Some((op, Err(error)))),
+            },
+            Report::SignedOut { op, result } => (
+                Input::SignedOut { op },
+                Some((op, result.map_err(SessionError::Store))),
+            ),
+            Report::Persisted { op, outcome } => (Input::Persisted { op, outcome }, None),
+        }
+    }
+
+    fn step(&mut self, input: Input) {
+        let clock = &self.keeper.clock;
+        let now = Now {
+            mono: clock.now(),
+            wall: clock.wall(),
+        };
+        let actions = self.machine.handle(input, now, &mut self.rng);
+        let status = self.machine.status();
+        self.status.send_if_modified(|published| {
+            let changed = published != status;
+            if changed {
+                *published = status.clone();
+            }
+            changed
+        });
+        for action in actions {
+            self.act(action);
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        let keeper = Arc::clone(&self.keeper);
+        let reports = self.reports.clone();
+        match action {
+            Action::Refresh { op, cause, user } => {
+                tracing::debug!(?cause, "refreshing");
+                tokio::spawn(async move {
+                    let (outcome, unsaved) = keeper.refresh(&user).await;
+                    let _ = reports.send(Report::Refreshed {
+                        op,
+                        outcome,
+                        unsaved,
+                    });
+                });
+            }
+            Action::SignIn { op } => {
+                let Some(SignIn {
+                    username,
+                    password,
+                    remember_me,
+                }) = self.sign_ins.remove(&op)
+                else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let result = keeper.sign_in(&username, &password, remember_me).await;
+                    let _ = reports.send(Report::SignedIn { op, result });
+                });
+            }
+            Action::SignOut { op, user } => {
+                tokio::spawn(async move {
+                    let result = keeper.sign_out(user).await;
+                    let _ = reports.send(Report::SignedOut { op, result });
+                });
+            }
+            Action::Persist { op, user } => {
+                tokio::spawn(async move {
+                    let outcome = keeper.retry_persist(&user).await;
+                    let _ = reports.send(Report::Persisted { op, outcome });
+                });
+            }
+            Action::Abandoned { op } => {
+                self.sign_ins.remove(&op);
+                if let Some(reply) = self.done_replies.remove(&op) {
+                    let _ = reply.send(Err(SessionError::Transient {
+                        reason: "the keychain or the server did not answer in time".into(),
+                        retry_after: None,
+                    }));
+                }
+            }
+            Action::Answer { waiter, result } => {
+                if let Some(reply) = self.token_replies.remove(&waiter) {
+                    // The caller may have stopped waiting: the answer is then dropped.
+                    let _ = reply.send(result);
+                }
+            }
+            Action::Record(entry) => {
+                log(&entry);
+                self.keeper.timeline.record(Scope::Session, entry);
+            }
+            Action::Wake => {
+                let _ = self.wake.send(());
+            }
+        }
+    }
+}
+
+fn log(entry: &Entry) {
+    match entry {
+        Entry::Refresh {
+            outcome,
+            detail,
+            elapsed_ms,
+        } => match outcome.as_str() {
+            "ok" => tracing::info!(elapsed_ms, "session refreshed"),
+            "rejected" => tracing::info!(
+                reason = detail.as_deref(),
+                "refresh refused: sign-in required"
+            ),
+            _ => tracing::warn!(reason = detail.as_deref(), "refresh failed; will retry"),
+        },
+        Entry::State { state, reason } => {
+            tracing::debug!(state, reason = reason.as_deref(), "session state")
+        }
+        Entry::Wake { jump_secs } => {
+            tracing::info!(jump_secs, "wall clock jumped: the machine slept")
+        }
+        Entry::Error { message } => tracing::info!(%message, "session"),
+        Entry::Handshake { .. }
+        | Entry::Closed { .. }
+        | Entry::Resync { .. }
+        | Entry::Note { .. } => {}
     }
 }

@@ -5,6 +5,7 @@
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 /// How long to wait for another process's refresh (its request has a 10 s limit, its store
@@ -63,6 +64,38 @@ impl RefreshLock {
     }
 }
 
+/// One session's handle on its refresh lock file. A lock this process already holds (kept
+/// after a keychain write that may still land, so that *other* processes wait for it) is
+/// shared with this process's next operation instead of waited for: `flock` would make the
+/// same process wait on itself. Operations of one session never overlap (the session runs
+/// them one at a time), so sharing never lets two of ours into the lock at once.
+#[derive(Debug)]
+pub(crate) struct SharedLock {
+    path: PathBuf,
+    held: Mutex<Weak<RefreshLock>>,
+}
+
+impl SharedLock {
+    /// The lock at `path`, not held yet.
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            held: Mutex::new(Weak::new()),
+        }
+    }
+
+    /// The lock: the one this process still holds, or a newly taken one (waiting at most
+    /// `wait` for another process).
+    pub(crate) async fn acquire(&self, wait: Duration) -> io::Result<Arc<RefreshLock>> {
+        if let Some(held) = self.held.lock().expect("lock slot").upgrade() {
+            return Ok(held);
+        }
+        let lock = Arc::new(RefreshLock::acquire(&self.path, wait).await?);
+        *self.held.lock().expect("lock slot") = Arc::downgrade(&lock);
+        Ok(lock)
+    }
+}
+
 impl Drop for RefreshLock {
     fn drop(&mut self) {
         let _ = self.file.unlock();
@@ -82,6 +115,28 @@ mod tests {
         let second = RefreshLock::acquire(&path, Duration::from_millis(200)).await;
         assert_eq!(second.unwrap_err().kind(), io::ErrorKind::TimedOut);
         drop(first);
+        RefreshLock::acquire(&path, LOCK_WAIT).await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_lock_this_process_still_holds_is_shared_not_waited_for() {
+        let dir = std::env::temp_dir().join(format!("devhive-shared-{}", std::process::id()));
+        let path = RefreshLock::path_for(&dir, "h:1");
+        let shared = SharedLock::new(path.clone());
+        let lingering = shared.acquire(LOCK_WAIT).await.unwrap();
+        let next = shared.acquire(Duration::from_millis(100)).await;
+        assert!(
+            next.is_ok(),
+            "our own held lock must not hold up our next operation"
+        );
+        let other_process = RefreshLock::acquire(&path, Duration::from_millis(200)).await;
+        assert_eq!(
+            other_process.unwrap_err().kind(),
+            io::ErrorKind::TimedOut,
+            "another holder still waits while we hold it"
+        );
+        drop((lingering, next));
         RefreshLock::acquire(&path, LOCK_WAIT).await.unwrap();
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -1,16 +1,17 @@
-//! Keeping the refresh token when the keychain misbehaves (issue 8): which token to present
-//! when the store cannot be read or lost its entry, the plain warning while a rotated token
-//! lives only in memory, and writing it again on later refreshes and on the driver's 5 s
-//! tick until the store takes it. A failed read never deletes anything.
+//! Keeping the refresh token when the keychain misbehaves: which token to present when the
+//! store cannot be read or lost its entry, the plain warning while a rotated token lives
+//! only in memory, and writing it again on later refreshes and on the machine's re-save
+//! timer until the store takes it. A failed read never deletes anything. Every function
+//! here runs inside an account operation (the `Kept` lock is held).
 
-use super::refresh::Failure;
-use super::{Inner, RefreshLock};
-use crate::keychain::{AccountKey, StoreError, STORE_TIMEOUT};
+use super::keeper::{Failure, Keeper, Kept};
+use super::machine::PersistOutcome;
+use crate::keychain::{AccountKey, LastUser, StoreError, STORE_TIMEOUT};
 use crate::secret::Secret;
 use crate::timeline::{Entry, Scope};
 use std::time::Duration;
 
-/// How long the 5 s tick waits for another process's refresh lock before trying next time.
+/// How long a re-save waits for another process's refresh lock before trying next time.
 const PERSIST_LOCK_WAIT: Duration = Duration::from_secs(1);
 
 /// Where the refresh token presented came from.
@@ -42,19 +43,6 @@ impl Source {
     }
 }
 
-/// The first and the longest wait between re-save attempts of a refused refresh token.
-const PERSIST_RETRY_FIRST: Duration = Duration::from_secs(5);
-const PERSIST_RETRY_MAX: Duration = Duration::from_secs(30);
-
-/// The wait after a refused re-save, given the previous one: 5 s, 10 s, 20 s, then 30 s.
-/// Each try on a locked desktop keychain opens an unlock prompt: a dismissed one must not
-/// come back every 5 s, and an unlocked keychain should get the token within half a minute.
-fn next_persist_wait(previous: Option<Duration>) -> Duration {
-    previous.map_or(PERSIST_RETRY_FIRST, |wait| {
-        (wait * 2).min(PERSIST_RETRY_MAX)
-    })
-}
-
 /// The error for a store whose earlier call has not returned yet.
 fn still_waiting() -> StoreError {
     StoreError::TimedOut {
@@ -78,25 +66,23 @@ pub(super) fn unsaved_warning(error: &StoreError) -> String {
     format!("{until} (until then it would not survive a restart)")
 }
 
-impl Inner {
+impl Keeper {
     /// The token to present, chosen inside the cross-process lock. A token the store refused
     /// earlier is written again first and used. Otherwise the store is read (another process
     /// may have rotated the token); when it cannot be read or has no entry, the token held in
     /// memory is used, so a keychain problem never stops refreshes by itself.
     pub(super) async fn current_refresh_token(
         &self,
+        kept: &mut Kept,
         key: &AccountKey,
     ) -> Result<(Secret, Source), Failure> {
-        let (unsaved, in_memory) = {
-            let data = self.data.lock().expect("session lock");
-            (data.unsaved_refresh.clone(), data.last_used_refresh.clone())
-        };
-        if let Some(unsaved) = unsaved {
-            return Ok(match self.reconcile_unsaved(key, &unsaved).await {
+        if let Some(unsaved) = kept.unsaved.clone() {
+            return Ok(match self.reconcile_unsaved(kept, key, &unsaved).await {
                 Some(stored) => (stored, Source::Store),
                 None => (unsaved, Source::Unsaved),
             });
         }
+        let in_memory = kept.last_used.clone();
         match self.store_get(key).await {
             Ok(Some(stored)) => {
                 if in_memory.as_ref().is_some_and(|mine| *mine != stored) {
@@ -132,7 +118,7 @@ impl Inner {
             Err(error) => match in_memory {
                 Some(mine) => {
                     tracing::warn!(%error, "keychain unreadable; refreshing with the token kept in memory");
-                    if self.status.borrow().warning.is_none() {
+                    if kept.warning.is_none() {
                         self.record_error(format!(
                             "{error}; refreshing with the token kept in memory"
                         ));
@@ -145,112 +131,91 @@ impl Inner {
         }
     }
 
-    /// Stores a rotated refresh token (before its access token is published). On failure
-    /// it stays in memory and the returned warning is published with the new access token.
+    /// Stores a rotated refresh token (before its access token is handed out). On failure
+    /// it is kept in memory with a warning; returns true then.
     pub(super) async fn store_rotated(
         &self,
+        kept: &mut Kept,
+        user: &LastUser,
         key: &AccountKey,
         token: &Secret,
         replaced: &Secret,
         source: Source,
-    ) -> Option<String> {
+    ) -> bool {
+        kept.last_used = Some(token.clone());
         match self.store_set(key, token).await {
             Ok(()) => {
-                self.saved_again();
+                self.saved_again(kept);
                 if source == Source::Missing {
                     // The program that deleted the entry may have taken the last-user record.
-                    let user = self.data.lock().expect("session lock").user.clone();
-                    if let Some(user) = user {
-                        let _ = self.vault.set_last_user(&self.host, &user).await;
-                    }
+                    let _ = self.vault.set_last_user(&self.host, user).await;
                     self.record_note("the refresh token is in the keychain again");
                 }
-                None
+                false
             }
             Err(error) => {
                 let warning = unsaved_warning(&error);
                 tracing::warn!(%error, "rotated refresh token kept in memory only");
-                if self.status.borrow().warning.as_deref() != Some(warning.as_str()) {
+                if kept.warning.as_deref() != Some(warning.as_str()) {
                     self.record_error(format!("{warning}: {error}"));
                 }
-                let mut data = self.data.lock().expect("session lock");
-                data.unsaved_refresh = Some(token.clone());
-                data.spent_unsaved.push(replaced.clone());
-                Some(warning)
+                kept.unsaved = Some(token.clone());
+                kept.spent.push(replaced.clone());
+                kept.warning = Some(warning);
+                true
             }
         }
     }
 
-    /// The driver's 5 s tick: writes a token the store refused earlier, unless a refresh is
-    /// in flight (it writes the token itself) or another process holds the refresh lock.
-    pub(super) async fn retry_persist(&self) {
-        let pending = {
-            let data = self.data.lock().expect("session lock");
-            data.unsaved_refresh.clone().zip(data.user.clone())
-        };
-        let Some((token, user)) = pending else {
-            return;
-        };
-        let now = self.clock.now();
-        let backoff = self.data.lock().expect("session lock").persist_retry;
-        if backoff.is_some_and(|(next_at, _)| now < next_at) {
-            return;
-        }
-        let Ok(_flight) = self.flight.try_lock() else {
-            return;
+    /// The re-save timer: writes a token the store refused earlier, unless the store is still
+    /// busy with an earlier call or another process holds the refresh lock.
+    pub(super) async fn retry_persist(&self, user: &LastUser) -> PersistOutcome {
+        let mut kept = self.kept.lock().await;
+        let Some(token) = kept.unsaved.clone() else {
+            return PersistOutcome::Tried(None);
         };
         if self.vault.is_waiting() {
-            return;
+            return PersistOutcome::Skipped;
         }
-        let Ok(lock) = RefreshLock::acquire(&self.lock_path, PERSIST_LOCK_WAIT).await else {
-            return;
+        let Ok(lock) = self.lock.acquire(PERSIST_LOCK_WAIT).await else {
+            return PersistOutcome::Skipped;
         };
         let key = AccountKey::refresh_token(&self.host, &user.id);
-        self.reconcile_unsaved(&key, &token).await;
-        let still_unsaved = self
-            .data
-            .lock()
-            .expect("session lock")
-            .unsaved_refresh
-            .is_some();
-        if still_unsaved {
-            let wait = next_persist_wait(backoff.map(|(_, wait)| wait));
-            tracing::debug!(
-                retry_in_s = wait.as_secs(),
-                "keychain still refuses the refresh token"
-            );
-            self.data.lock().expect("session lock").persist_retry =
-                Some((self.clock.now() + wait, wait));
+        self.reconcile_unsaved(&mut kept, &key, &token).await;
+        if kept.unsaved.is_some() {
+            tracing::debug!("keychain still refuses the refresh token");
         }
         drop(lock);
+        PersistOutcome::Tried(kept.warning.clone())
     }
 
     /// Inside the refresh lock, settles a rotated token the store refused: reads the store
     /// first, since the refused write may have landed late and another process may have
     /// rotated since. Returns the stored token when that happened (ours is then spent and
     /// forgotten); otherwise writes ours (again) and returns `None`, ours being the newest.
-    async fn reconcile_unsaved(&self, key: &AccountKey, unsaved: &Secret) -> Option<Secret> {
-        let spent = self
-            .data
-            .lock()
-            .expect("session lock")
-            .spent_unsaved
-            .clone();
+    async fn reconcile_unsaved(
+        &self,
+        kept: &mut Kept,
+        key: &AccountKey,
+        unsaved: &Secret,
+    ) -> Option<Secret> {
         match self.store_get(key).await {
             Ok(Some(stored)) if stored == *unsaved => {
-                self.saved_again();
+                self.saved_again(kept);
                 return None;
             }
-            Ok(Some(stored)) if !spent.contains(&stored) => {
+            Ok(Some(stored)) if !kept.spent.contains(&stored) => {
                 self.forget_unsaved(
+                    kept,
                     "the keychain took the refresh token late and another DevHive process has rotated it since; using the stored one",
                 );
+                kept.last_used = Some(stored.clone());
                 return Some(stored);
             }
             _ => {}
         }
         if self.store_set(key, unsaved).await.is_ok() {
-            self.saved_again();
+            self.saved_again(kept);
         }
         None
     }
@@ -264,7 +229,7 @@ impl Inner {
         self.vault.get(key).await
     }
 
-    /// Writes the store, unless an earlier call still waits (see [`Inner::store_get`]).
+    /// Writes the store, unless an earlier call still waits (see [`Keeper::store_get`]).
     async fn store_set(&self, key: &AccountKey, value: &Secret) -> Result<(), StoreError> {
         if self.vault.is_waiting() {
             return Err(still_waiting());
@@ -274,37 +239,32 @@ impl Inner {
 
     /// A timeline entry about the store that changes nothing about the session's state.
     fn record_note(&self, note: &str) {
-        let state = self.status.borrow().state.name().to_owned();
         self.timeline.record(
             Scope::Session,
             Entry::State {
-                state,
+                state: "valid".to_owned(),
                 reason: Some(note.to_owned()),
             },
         );
     }
 
     /// The store took our newest token: nothing is unsaved any more (every caller holds the
-    /// refresh lock, and any token kept unsaved is older); clear the warning, saying so.
-    fn saved_again(&self) {
+    /// account lock, and any token kept unsaved is older); clear the warning, saying so.
+    fn saved_again(&self, kept: &mut Kept) {
         self.forget_unsaved(
+            kept,
             "keychain available again: the refresh token is saved, the session survives a restart",
         );
     }
 
-    /// Nothing is unsaved any more: forget the kept token and the retry schedule, and clear
-    /// the warning with `note` in the timeline.
-    fn forget_unsaved(&self, note: &str) {
-        {
-            let mut data = self.data.lock().expect("session lock");
-            data.unsaved_refresh = None;
-            data.spent_unsaved.clear();
-            data.persist_retry = None;
-        }
-        if self.status.borrow().warning.is_some() {
+    /// Nothing is unsaved any more: forget the kept token, and note it in the timeline if a
+    /// warning was shown.
+    fn forget_unsaved(&self, kept: &mut Kept, note: &str) {
+        kept.unsaved = None;
+        kept.spent.clear();
+        if kept.warning.take().is_some() {
             tracing::info!("{note}");
             self.record_note(note);
-            self.update_status(|s| s.warning = None);
         }
     }
 }

@@ -1,5 +1,10 @@
 //! When to refresh, as pure functions of the token's lifetime and the clocks (design.md §2).
 //! Margins scale down for short-lived tokens, so a 3 s test token never loops.
+//!
+//! Every `lifetime` below is the *planned* lifetime ([`planned`]): `exp − iat` less the
+//! second that whole-second claims may overstate it by. Expiry, the connect margin, the
+//! proactive timer and the quarter-lifetime rule all use that one value, so a short token
+//! gets at most two refreshes per lifetime.
 
 use std::time::Duration;
 use tokio::time::Instant;
@@ -14,6 +19,28 @@ pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
 pub const RETRY_MIN: Duration = Duration::from_secs(1);
 /// Longest retry delay after a transient refresh failure.
 pub const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// The most a whole-second `iat`/`exp` pair overstates a token's life (backend-contract §9.7).
+pub const TRUNCATION_SLACK: Duration = Duration::from_secs(1);
+/// The first wait before writing a refresh token the store refused again.
+pub const PERSIST_RETRY_FIRST: Duration = Duration::from_secs(5);
+/// The longest wait between re-save attempts of a refused refresh token.
+pub const PERSIST_RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// The lifetime we plan with: `issued` (`exp − iat`) less the truncation slack (at most half
+/// of it, so a token of one second still has a life).
+pub fn planned(issued: Duration) -> Duration {
+    issued.saturating_sub(TRUNCATION_SLACK.min(issued / 2))
+}
+
+/// The wait after a refused re-save, given the previous one: 5 s, 10 s, 20 s, then 30 s.
+/// Each try on a locked desktop keychain opens an unlock prompt: a dismissed one must not
+/// come back every 5 s, and an unlocked keychain should get the token within half a minute.
+pub fn next_persist_wait(previous: Option<Duration>) -> Duration {
+    previous.map_or(PERSIST_RETRY_FIRST, |wait| {
+        (wait * 2).min(PERSIST_RETRY_MAX)
+    })
+}
 
 /// `min(60 s, lifetime / 4)`: `ensure_valid()` refreshes when less than this remains.
 pub fn connect_margin(lifetime: Duration) -> Duration {
@@ -177,6 +204,40 @@ mod tests {
                 "attempt {attempt} unit {unit}"
             );
         }
+    }
+
+    #[test]
+    fn the_planned_lifetime_takes_the_truncation_second_off() {
+        assert_eq!(planned(s(900)), s(899));
+        assert_eq!(planned(s(3)), s(2));
+        assert_eq!(planned(s(1)), ms(500));
+        assert_eq!(planned(s(0)), s(0));
+    }
+
+    #[test]
+    fn a_three_second_token_is_refreshed_at_most_twice_per_lifetime() {
+        // Proactive time after receipt, over the whole jitter range: the refresh period.
+        for unit in [0.0, 0.5, 0.999] {
+            let lifetime = planned(s(3));
+            let received = std::time::Duration::ZERO;
+            let lead = proactive_lead(lifetime) + jitter_cap(lifetime).mul_f64(unit);
+            let period = received + lifetime - lead;
+            assert!(
+                period >= ms(1400),
+                "a refresh every {period:?} would be more than two per 3 s lifetime"
+            );
+            assert!(period >= lifetime / 4, "the quarter rule holds: {period:?}");
+        }
+    }
+
+    #[test]
+    fn re_saves_back_off_from_five_to_thirty_seconds() {
+        let waits: Vec<Duration> = std::iter::successors(Some(next_persist_wait(None)), |w| {
+            Some(next_persist_wait(Some(*w)))
+        })
+        .take(6)
+        .collect();
+        assert_eq!(waits, [s(5), s(10), s(20), s(30), s(30), s(30)]);
     }
 
     #[test]

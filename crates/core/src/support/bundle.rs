@@ -8,6 +8,7 @@
 //! and of any 16-character run shared with a known secret (refresh token, password).
 
 use super::check::Check;
+use crate::realtime::CounterSnapshot;
 use crate::secret::Secret;
 use crate::server::ServerProfile;
 use crate::timeline::{Entry, Record, Scope, Timeline};
@@ -80,6 +81,11 @@ pub struct BundleInput {
     pub keychain: Option<String>,
     /// The OS release (e.g. `Debian GNU/Linux 13 (trixie)`), when known.
     pub os_version: Option<String>,
+    /// The realtime feed's frame counters (delivered, skipped as bad JSON or oversized,
+    /// dropped for unwatched projects, duplicates), when a feed ran.
+    pub feed: Option<CounterSnapshot>,
+    /// Plain notes on how the client degraded (e.g. a REST endpoint this server lacks).
+    pub notes: Vec<String>,
 }
 
 impl BundleInput {
@@ -97,6 +103,8 @@ impl BundleInput {
             checks: Vec::new(),
             keychain: None,
             os_version: os_version(),
+            feed: None,
+            notes: Vec::new(),
         }
     }
 
@@ -181,6 +189,8 @@ pub fn build(input: &BundleInput, now: OffsetDateTime) -> serde_json::Value {
         "token": input.access_token.as_ref().map(token_summary),
         "keychain": input.keychain,
         "counts": count(&input.timeline),
+        "feed": input.feed,
+        "notes": input.notes,
         "session_timeline": session,
         "connection_timeline": connections,
         "events": &input.events[events_from..],
@@ -375,5 +385,25 @@ mod tests {
         let events = json["events"].as_array().unwrap();
         assert_eq!(events.len(), EVENT_LIMIT);
         assert_eq!(events[0]["id"], "id50", "the oldest fifty must be dropped");
+    }
+
+    #[test]
+    fn feed_counters_and_notes_are_in_the_bundle() {
+        let mut input = BundleInput::new("1.0", profile());
+        input.feed = Some(CounterSnapshot {
+            delivered: 7,
+            bad_json: 1,
+            ..CounterSnapshot::default()
+        });
+        input
+            .notes
+            .push("this server has no task list endpoint (404)".into());
+        let json = build(&input, OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(json["feed"]["delivered"], 7);
+        assert_eq!(json["feed"]["bad_json"], 1);
+        assert_eq!(
+            json["notes"][0],
+            "this server has no task list endpoint (404)"
+        );
     }
 }

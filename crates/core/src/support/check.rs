@@ -1,7 +1,8 @@
 //! The doctor's report model: one [`Check`] per step of the chain, and the final
 //! [`Verdict`]. Shared by `devhive doctor` and the app's diagnostics view.
 
-use super::verdict::{Problem, Severity};
+use super::verdict::Problem;
+use crate::app::ErrorCode;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -235,15 +236,15 @@ impl Verdict {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Healthy => 0,
-            Self::Problem(p) => p.severity().exit_code(),
+            Self::Problem(p) => p.code().exit_code(),
         }
     }
 
-    /// The severity, if unhealthy.
-    pub fn severity(&self) -> Option<Severity> {
+    /// The error code of the root cause, if unhealthy.
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
             Self::Healthy => None,
-            Self::Problem(p) => Some(p.severity()),
+            Self::Problem(p) => Some(p.code()),
         }
     }
 

@@ -9,4 +9,4 @@ pub mod scenario;
 pub mod verdict;
 
 pub use check::{Check, Status, Step, Verdict};
-pub use verdict::{Problem, Severity};
+pub use verdict::Problem;

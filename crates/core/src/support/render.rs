@@ -64,6 +64,7 @@ pub fn describe(entry: &Entry) -> String {
         Entry::Resync { reason } => format!("resync ({reason})"),
         Entry::Wake { jump_secs } => format!("wake: wall clock jumped {jump_secs} s"),
         Entry::Error { message } => format!("error: {message}"),
+        Entry::Note { message } => format!("note: {message}"),
     }
 }
 

@@ -4,33 +4,8 @@
 //! Pure: the callers (`devhive doctor`, the app's diagnostics view, the repro runner) observe
 //! a status and a body and ask this table for a [`Problem`]; the table never does I/O.
 
+use crate::app::ErrorCode;
 use serde::Serialize;
-
-/// How a problem ends a command: the CLI maps it to the exit codes of design.md §4.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// A new sign-in is needed (exit 3).
-    NeedsLogin,
-    /// A project is forbidden or missing (exit 4).
-    Forbidden,
-    /// The keychain is unavailable or locked (exit 5).
-    Keychain,
-    /// Anything else (exit 1).
-    Other,
-}
-
-impl Severity {
-    /// The process exit code of design.md §4.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Self::Other => 1,
-            Self::NeedsLogin => 3,
-            Self::Forbidden => 4,
-            Self::Keychain => 5,
-        }
-    }
-}
 
 /// A diagnosed problem, named by cause. Carries the server's words where there were any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,7 +86,8 @@ pub enum Problem {
     },
     /// The local clock differs from the server's by more than the token can absorb.
     ClockSkew {
-        /// Local minus server, in seconds.
+        /// Server minus local, in seconds (positive: this computer is behind), as
+        /// [`crate::clock::skew_secs`] and the session's status count it.
         skew_secs: i64,
     },
     /// 503 `WebSocket connections are not supported in this deployment…`: the fly flavour
@@ -273,7 +249,7 @@ pub fn classify_login(status: u16, detail: &str) -> Problem {
     }
 }
 
-/// Skew (local − server) beyond which the token's margins cannot absorb it, in seconds.
+/// Skew (either way) beyond which the token's margins cannot absorb it, in seconds.
 pub const SKEW_TOLERANCE_SECS: i64 = 60;
 
 /// Flags a clock skew the user should fix (our client tolerates it; other tools may not).
@@ -281,171 +257,229 @@ pub fn classify_skew(skew_secs: i64) -> Option<Problem> {
     (skew_secs.abs() > SKEW_TOLERANCE_SECS).then_some(Problem::ClockSkew { skew_secs })
 }
 
-impl Problem {
+/// Everything this table says about one problem: its name, what it means for the user, what
+/// to do, and the error code front ends act on (the CLI's exit code comes from the code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
     /// A short kebab-case name for the verdict line and JSON (`verdict: key-mismatch`).
-    pub fn slug(&self) -> &'static str {
-        match self {
-            Self::DnsFailed { .. } => "dns-failed",
-            Self::ConnectFailed { .. } => "connect-failed",
-            Self::Timeout { .. } => "timeout",
-            Self::TlsFailed { .. } => "tls-failed",
-            Self::ServerUnhealthy { .. } => "server-unhealthy",
-            Self::RateLimited { .. } => "rate-limited",
-            Self::KeychainUnavailable { .. } => "keychain-unavailable",
-            Self::NotSignedIn => "not-signed-in",
-            Self::BadCredentials => "bad-credentials",
-            Self::OAuthAccount => "oauth-account",
-            Self::AccountDeactivated => "account-deactivated",
-            Self::RefreshTokenMissing => "refresh-token-missing",
-            Self::RefreshTokenInvalid => "refresh-token-invalid",
-            Self::RefreshResponseLost => "refresh-response-lost",
-            Self::RefreshTokenExpired => "refresh-token-expired",
-            Self::UserNotFound => "user-not-found",
-            Self::TokenExpired { .. } => "token-expired",
-            Self::KeyMismatch { .. } => "key-mismatch",
-            Self::TokenRejected { .. } => "token-rejected",
-            Self::ClockSkew { .. } => "clock-skew",
-            Self::WrongFlavour => "wrong-flavour",
-            Self::NotAMember { .. } => "not-a-member",
-            Self::ProjectNotFound { .. } => "project-not-found",
-            Self::BadRequest { .. } => "bad-request",
-            Self::NoPing { .. } => "no-ping",
-            Self::ServerError { .. } => "server-error",
-            Self::UnexpectedStatus { .. } => "unexpected-status",
-        }
-    }
-
-    /// How the problem ends a command (exit code class).
-    pub fn severity(&self) -> Severity {
-        match self {
-            Self::NotSignedIn
-            | Self::BadCredentials
-            | Self::OAuthAccount
-            | Self::AccountDeactivated
-            | Self::RefreshTokenMissing
-            | Self::RefreshTokenInvalid
-            | Self::RefreshResponseLost
-            | Self::RefreshTokenExpired
-            | Self::UserNotFound => Severity::NeedsLogin,
-            Self::NotAMember { .. } | Self::ProjectNotFound { .. } => Severity::Forbidden,
-            Self::KeychainUnavailable { .. } => Severity::Keychain,
-            Self::DnsFailed { .. }
-            | Self::ConnectFailed { .. }
-            | Self::Timeout { .. }
-            | Self::TlsFailed { .. }
-            | Self::ServerUnhealthy { .. }
-            | Self::RateLimited { .. }
-            | Self::TokenExpired { .. }
-            | Self::KeyMismatch { .. }
-            | Self::TokenRejected { .. }
-            | Self::ClockSkew { .. }
-            | Self::WrongFlavour
-            | Self::BadRequest { .. }
-            | Self::NoPing { .. }
-            | Self::ServerError { .. }
-            | Self::UnexpectedStatus { .. } => Severity::Other,
-        }
-    }
-
+    pub slug: &'static str,
+    /// How front ends treat it (exit code class, UI action).
+    pub code: ErrorCode,
     /// What it means, in plain words a user understands.
-    pub fn meaning(&self) -> String {
+    pub meaning: String,
+    /// What to do about it.
+    pub remedy: &'static str,
+}
+
+fn facts(slug: &'static str, code: ErrorCode, meaning: String, remedy: &'static str) -> Facts {
+    Facts {
+        slug,
+        code,
+        meaning,
+        remedy,
+    }
+}
+
+impl Problem {
+    /// The table: one row per problem.
+    pub fn facts(&self) -> Facts {
+        use ErrorCode::{Forbidden, Keychain, Network, NotFound, RateLimited, Server};
+        const SIGN_IN: ErrorCode = ErrorCode::NeedsSignIn;
         match self {
-            Self::DnsFailed { error } => format!("The server's name does not resolve ({error})."),
-            Self::ConnectFailed { error } => {
-                format!("Nothing is listening at the server's address ({error}).")
-            }
-            Self::Timeout { waiting_for } => format!(
-                "The server did not answer ({waiting_for}): the network drops our packets or the server hangs."
+            Self::DnsFailed { error } => facts(
+                "dns-failed",
+                Network,
+                format!("The server's name does not resolve ({error})."),
+                "Check the server URL for typos and that this machine has working DNS (try another network).",
             ),
-            Self::TlsFailed { error } => {
-                format!("The secure connection failed ({error}).")
-            }
-            Self::ServerUnhealthy { status, body } => {
-                format!("The server is up but reports a problem ({status} {body}).")
-            }
-            Self::RateLimited { retry_after_secs } => format!(
-                "The server refuses requests from this network: over 100 requests per minute (429 Too Many Requests{}).",
-                retry_after_secs.map(|s| format!(", Retry-After {s} s")).unwrap_or_default()
+            Self::ConnectFailed { error } => facts(
+                "connect-failed",
+                Network,
+                format!("Nothing is listening at the server's address ({error})."),
+                "Check the server URL and port; if it is right, the server is down: check its status page.",
             ),
-            Self::KeychainUnavailable { reason } => {
-                format!("The system keychain cannot be used ({reason}), so the session cannot be kept.")
-            }
-            Self::NotSignedIn => "Nobody is signed in on this machine for this server.".into(),
-            Self::BadCredentials => "The server does not accept this user name and password (Invalid credentials).".into(),
-            Self::OAuthAccount => "This account signs in with Google and has no password (Invalid credentials - OAuth user).".into(),
-            Self::AccountDeactivated => "The account is deactivated (Account is deactivated); its sessions were ended.".into(),
-            Self::RefreshTokenMissing => "The refresh request carried no refresh token (Refresh token not found).".into(),
-            Self::RefreshTokenInvalid => "The stored session is no longer known to the server (Invalid refresh token): it was signed out, or another app or window used it first.".into(),
-            Self::RefreshResponseLost => "The server renewed the session but its answer was lost in transit, so the old token is already gone (Invalid refresh token right after a timed-out refresh). This cannot be prevented client-side.".into(),
-            Self::RefreshTokenExpired => "The session is older than its lifetime (Refresh token has expired).".into(),
-            Self::UserNotFound => "The user no longer exists on this server (User not found).".into(),
-            Self::TokenExpired { message } => format!(
-                "The access token was refused as expired ({message}); if it was issued seconds ago, the server's clock or the REST/WebSocket pairing is off."
+            Self::Timeout { waiting_for } => facts(
+                "timeout",
+                Network,
+                format!("The server did not answer ({waiting_for}): the network drops our packets or the server hangs."),
+                "Check VPN, proxy and firewall settings; try another network. The client keeps retrying by itself.",
             ),
-            Self::KeyMismatch { message } => format!(
-                "A token the REST host issued seconds ago is refused by the WebSocket host ({message}): the two hosts belong to different deployments (different signing keys)."
+            Self::TlsFailed { error } => facts(
+                "tls-failed",
+                Network,
+                format!("The secure connection failed ({error})."),
+                "Check the machine's date and any TLS-intercepting proxy; use the https URL of the real server.",
             ),
-            Self::TokenRejected { message } => format!("The token was refused ({message})."),
-            Self::ClockSkew { skew_secs } => format!(
-                "This computer's clock is {} s {} the server's.",
-                skew_secs.abs(),
-                if *skew_secs > 0 { "ahead of" } else { "behind" }
+            Self::ServerUnhealthy { status, body } => facts(
+                "server-unhealthy",
+                Server,
+                format!("The server is up but reports a problem ({status} {body})."),
+                "Wait and retry; report to the server operators if it persists.",
             ),
-            Self::WrongFlavour => "The fly-flavour WebSocket was opened on the AWS REST host, which has no WebSocket hub (503 WebSocket connections are not supported in this deployment).".into(),
-            Self::NotAMember { project, message } => {
-                format!("You are not allowed into project {project} ({message}).")
-            }
-            Self::ProjectNotFound { project } => {
-                format!("Project {project} does not exist on this server (Project not found).")
-            }
-            Self::BadRequest { message } => format!("The server refused the request as malformed ({message})."),
-            Self::NoPing { waited_secs } => format!(
-                "The live connection opened but the server sent nothing for {waited_secs} s."
+            Self::RateLimited { retry_after_secs } => facts(
+                "rate-limited",
+                RateLimited,
+                format!(
+                    "The server refuses requests from this network: over 100 requests per minute (429 Too Many Requests{}).",
+                    retry_after_secs.map(|s| format!(", Retry-After {s} s")).unwrap_or_default()
+                ),
+                "Wait for the Retry-After time (at most 60 s); close other DevHive windows or scripts on this network.",
             ),
-            Self::ServerError { status, detail } => {
+            Self::KeychainUnavailable { reason } => facts(
+                "keychain-unavailable",
+                Keychain,
+                format!("The system keychain cannot be used ({reason}), so the session cannot be kept."),
+                "Unlock the keychain (Linux: start a Secret Service such as gnome-keyring) or use --secret-store memory for this run.",
+            ),
+            Self::NotSignedIn => facts(
+                "not-signed-in",
+                SIGN_IN,
+                "Nobody is signed in on this machine for this server.".into(),
+                "Run `devhive login`.",
+            ),
+            Self::BadCredentials => facts(
+                "bad-credentials",
+                ErrorCode::BadCredentials,
+                "The server does not accept this user name and password (Invalid credentials).".into(),
+                "Check the user name (not the email) and password, then `devhive login` again.",
+            ),
+            Self::OAuthAccount => facts(
+                "oauth-account",
+                SIGN_IN,
+                "This account signs in with Google and has no password (Invalid credentials - OAuth user).".into(),
+                "Sign in with Google in the app instead of a password.",
+            ),
+            Self::AccountDeactivated => facts(
+                "account-deactivated",
+                SIGN_IN,
+                "The account is deactivated (Account is deactivated); its sessions were ended.".into(),
+                "Ask the project owner or an administrator to reactivate the account.",
+            ),
+            Self::RefreshTokenMissing => facts(
+                "refresh-token-missing",
+                SIGN_IN,
+                "The refresh request carried no refresh token (Refresh token not found).".into(),
+                "Run `devhive login`; if it keeps happening, send the diagnostics export to support.",
+            ),
+            Self::RefreshTokenInvalid => facts(
+                "refresh-token-invalid",
+                SIGN_IN,
+                "The stored session is no longer known to the server (Invalid refresh token): it was signed out, or another app or window used it first.".into(),
+                "Run `devhive login`. Keep only one DevHive app per machine; sign-ins elsewhere are not affected.",
+            ),
+            Self::RefreshResponseLost => facts(
+                "refresh-response-lost",
+                SIGN_IN,
+                "The server renewed the session but its answer was lost in transit, so the old token is already gone (Invalid refresh token right after a timed-out refresh). This cannot be prevented client-side.".into(),
+                "Run `devhive login`. If it recurs, check the network between this machine and the server (timeouts).",
+            ),
+            Self::RefreshTokenExpired => facts(
+                "refresh-token-expired",
+                SIGN_IN,
+                "The session is older than its lifetime (Refresh token has expired).".into(),
+                "Run `devhive login` (sessions last 7 days, 30 with remember-me).",
+            ),
+            Self::UserNotFound => facts(
+                "user-not-found",
+                SIGN_IN,
+                "The user no longer exists on this server (User not found).".into(),
+                "Check the server profile: the account may exist on another deployment.",
+            ),
+            Self::TokenExpired { message } => facts(
+                "token-expired",
+                Server,
+                format!("The access token was refused as expired ({message}); if it was issued seconds ago, the server's clock or the REST/WebSocket pairing is off."),
+                "Nothing if it happens once (the client refreshes and retries); if it repeats, run `devhive doctor` and check the clock.",
+            ),
+            Self::KeyMismatch { message } => facts(
+                "key-mismatch",
+                Server,
+                format!("A token the REST host issued seconds ago is refused by the WebSocket host ({message}): the two hosts belong to different deployments (different signing keys)."),
+                "Pair the REST URL with the WebSocket URL of the same deployment (profile: DevHive Fly or DevHive AWS), then sign in again.",
+            ),
+            Self::TokenRejected { message } => facts(
+                "token-rejected",
+                Server,
+                format!("The token was refused ({message})."),
+                "Sign in again with `devhive login`; if it repeats, send the diagnostics export.",
+            ),
+            Self::ClockSkew { skew_secs } => facts(
+                "clock-skew",
+                Server,
+                format!(
+                    "This computer's clock is {} s {} the server's.",
+                    skew_secs.abs(),
+                    if *skew_secs > 0 { "behind" } else { "ahead of" }
+                ),
+                "Turn on automatic time (NTP) on this computer.",
+            ),
+            Self::WrongFlavour => facts(
+                "wrong-flavour",
+                Server,
+                "The fly-flavour WebSocket was opened on the AWS REST host, which has no WebSocket hub (503 WebSocket connections are not supported in this deployment).".into(),
+                "Use --flavour aws with the AWS REST host, or the fly REST host with the fly flavour.",
+            ),
+            Self::NotAMember { project, message } => facts(
+                "not-a-member",
+                Forbidden,
+                format!("You are not allowed into project {project} ({message})."),
+                "Pick a project you belong to, or ask its owner to add you. Your session is fine.",
+            ),
+            Self::ProjectNotFound { project } => facts(
+                "project-not-found",
+                NotFound,
+                format!("Project {project} does not exist on this server (Project not found)."),
+                "The project was deleted or the id is wrong: pick another project. Your session is fine.",
+            ),
+            Self::BadRequest { message } => facts(
+                "bad-request",
+                Server,
+                format!("The server refused the request as malformed ({message})."),
+                "Check the project id (a lowercase UUID) and the server profile; report it if they are right.",
+            ),
+            Self::NoPing { waited_secs } => facts(
+                "no-ping",
+                Network,
+                format!("The live connection opened but the server sent nothing for {waited_secs} s."),
+                "A proxy may be buffering the connection; try without VPN or proxy. The client reconnects by itself.",
+            ),
+            Self::ServerError { status, detail } => facts(
+                "server-error",
+                Server,
                 if detail.is_empty() {
                     format!("The server failed ({status}, empty body: a crash it recovered from).")
                 } else {
                     format!("The server failed ({status} {detail}).")
-                }
-            }
-            Self::UnexpectedStatus { status, body } => {
-                format!("The server answered {status} {body}, which DevHive does not normally send.")
-            }
+                },
+                "Wait and retry; the client retries by itself. Report it if it persists.",
+            ),
+            Self::UnexpectedStatus { status, body } => facts(
+                "unexpected-status",
+                Server,
+                format!("The server answered {status} {body}, which DevHive does not normally send."),
+                "Check that the URL points at a DevHive server and not at a portal or proxy page.",
+            ),
         }
+    }
+
+    /// The problem's short name (`key-mismatch`).
+    pub fn slug(&self) -> &'static str {
+        self.facts().slug
+    }
+
+    /// The error code front ends act on (and the CLI's exit code).
+    pub fn code(&self) -> ErrorCode {
+        self.facts().code
+    }
+
+    /// What it means, in plain words.
+    pub fn meaning(&self) -> String {
+        self.facts().meaning
     }
 
     /// What to do about it.
     pub fn remedy(&self) -> &'static str {
-        match self {
-            Self::DnsFailed { .. } => "Check the server URL for typos and that this machine has working DNS (try another network).",
-            Self::ConnectFailed { .. } => "Check the server URL and port; if it is right, the server is down: check its status page.",
-            Self::Timeout { .. } => "Check VPN, proxy and firewall settings; try another network. The client keeps retrying by itself.",
-            Self::TlsFailed { .. } => "Check the machine's date and any TLS-intercepting proxy; use the https URL of the real server.",
-            Self::ServerUnhealthy { .. } => "Wait and retry; report to the server operators if it persists.",
-            Self::RateLimited { .. } => "Wait for the Retry-After time (at most 60 s); close other DevHive windows or scripts on this network.",
-            Self::KeychainUnavailable { .. } => "Unlock the keychain (Linux: start a Secret Service such as gnome-keyring) or use --secret-store memory for this run.",
-            Self::NotSignedIn => "Run `devhive login`.",
-            Self::BadCredentials => "Check the user name (not the email) and password, then `devhive login` again.",
-            Self::OAuthAccount => "Sign in with Google in the app instead of a password.",
-            Self::AccountDeactivated => "Ask the project owner or an administrator to reactivate the account.",
-            Self::RefreshTokenMissing => "Run `devhive login`; if it keeps happening, send the diagnostics export to support.",
-            Self::RefreshTokenInvalid => "Run `devhive login`. Keep only one DevHive app per machine; sign-ins elsewhere are not affected.",
-            Self::RefreshResponseLost => "Run `devhive login`. If it recurs, check the network between this machine and the server (timeouts).",
-            Self::RefreshTokenExpired => "Run `devhive login` (sessions last 7 days, 30 with remember-me).",
-            Self::UserNotFound => "Check the server profile: the account may exist on another deployment.",
-            Self::TokenExpired { .. } => "Nothing if it happens once (the client refreshes and retries); if it repeats, run `devhive doctor` and check the clock.",
-            Self::KeyMismatch { .. } => "Pair the REST URL with the WebSocket URL of the same deployment (profile: DevHive Fly or DevHive AWS), then sign in again.",
-            Self::TokenRejected { .. } => "Sign in again with `devhive login`; if it repeats, send the diagnostics export.",
-            Self::ClockSkew { .. } => "Turn on automatic time (NTP) on this computer.",
-            Self::WrongFlavour => "Use --flavour aws with the AWS REST host, or the fly REST host with the fly flavour.",
-            Self::NotAMember { .. } => "Pick a project you belong to, or ask its owner to add you. Your session is fine.",
-            Self::ProjectNotFound { .. } => "The project was deleted or the id is wrong: pick another project. Your session is fine.",
-            Self::BadRequest { .. } => "Check the project id (a lowercase UUID) and the server profile; report it if they are right.",
-            Self::NoPing { .. } => "A proxy may be buffering the connection; try without VPN or proxy. The client reconnects by itself.",
-            Self::ServerError { .. } => "Wait and retry; the client retries by itself. Report it if it persists.",
-            Self::UnexpectedStatus { .. } => "Check that the URL points at a DevHive server and not at a portal or proxy page.",
-        }
+        self.facts().remedy
     }
 }
 
@@ -498,15 +532,15 @@ mod tests {
         ] {
             let p = classify_handshake("p1", 403, body, None, FRESH);
             assert_eq!(p.slug(), "not-a-member");
-            assert_eq!(p.severity(), Severity::Forbidden);
+            assert_eq!(p.code(), ErrorCode::Forbidden);
             assert!(
                 p.meaning().contains(body),
                 "the server's words must be shown"
             );
         }
         assert_eq!(
-            classify_handshake("p1", 404, "Project not found", None, FRESH).severity(),
-            Severity::Forbidden
+            classify_handshake("p1", 404, "Project not found", None, FRESH).code(),
+            ErrorCode::NotFound
         );
     }
 
@@ -544,8 +578,8 @@ mod tests {
             "Account is deactivated",
         ] {
             assert_eq!(
-                classify_refresh(401, detail, false).severity(),
-                Severity::NeedsLogin,
+                classify_refresh(401, detail, false).code(),
+                ErrorCode::NeedsSignIn,
                 "{detail}"
             );
         }
@@ -554,7 +588,7 @@ mod tests {
     #[test]
     fn refresh_5xx_is_transient_not_a_sign_out() {
         let p = classify_refresh(500, "Failed to create refresh token", false);
-        assert_eq!(p.severity(), Severity::Other);
+        assert_eq!(p.code().exit_code(), 1, "exit 1, not a sign-out");
     }
 
     #[test]
@@ -584,21 +618,29 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_design_section_4() {
-        assert_eq!(Problem::NotSignedIn.severity().exit_code(), 3);
+        assert_eq!(Problem::NotSignedIn.code().exit_code(), 3);
         assert_eq!(
             Problem::ProjectNotFound {
                 project: "p".into()
             }
-            .severity()
+            .code()
             .exit_code(),
             4
         );
         assert_eq!(
             Problem::KeychainUnavailable { reason: "x".into() }
-                .severity()
+                .code()
                 .exit_code(),
             5
         );
-        assert_eq!(Problem::WrongFlavour.severity().exit_code(), 1);
+        assert_eq!(Problem::WrongFlavour.code().exit_code(), 1);
+    }
+
+    #[test]
+    fn a_positive_skew_means_this_computer_is_behind() {
+        let behind = Problem::ClockSkew { skew_secs: 300 }.meaning();
+        assert!(behind.contains("300 s behind"), "{behind}");
+        let ahead = Problem::ClockSkew { skew_secs: -300 }.meaning();
+        assert!(ahead.contains("300 s ahead of"), "{ahead}");
     }
 }

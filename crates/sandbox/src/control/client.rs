@@ -102,6 +102,11 @@ impl ControlClient {
         self.post_ok("blackhole", json!({"on": on})).await
     }
 
+    /// Hides (or restores) the task and sprint list endpoints: `404 page not found`.
+    pub async fn hide_work_lists(&self, on: bool) -> Result<(), ControlError> {
+        self.post_ok("hide-work-lists", json!({"on": on})).await
+    }
+
     /// Fails the next `n` handshakes (both flavours) with `status` and `body`.
     pub async fn fail_next_upgrades(
         &self,

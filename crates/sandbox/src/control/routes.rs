@@ -106,6 +106,10 @@ pub fn router() -> Router<Sandbox> {
             sb.faults().set_blackhole(b.on);
             Json(json!({"ok": true}))
         }))
+        .route("/__sandbox/hide-work-lists", post(|State(sb): State<Sandbox>, Json(b): Json<Toggle>| async move {
+            sb.faults().set_work_lists_missing(b.on);
+            Json(json!({"ok": true}))
+        }))
         .route("/__sandbox/fail-upgrades", post(|State(sb): State<Sandbox>, Json(b): Json<UpgradeFailure>| async move {
             sb.faults().fail_upgrades(b);
             Json(json!({"ok": true}))

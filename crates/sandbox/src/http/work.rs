@@ -186,6 +186,9 @@ pub async fn list_tasks(
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    if sb.faults().work_lists_missing() {
+        return super::errors::not_found().await;
+    }
     let project = try_r!(path_id(&raw, "Invalid project ID"));
     #[derive(Serialize)]
     struct Out {
@@ -258,6 +261,9 @@ pub async fn list_sprints(
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    if sb.faults().work_lists_missing() {
+        return super::errors::not_found().await;
+    }
     let project = try_r!(path_id(&raw, "Invalid project ID"));
     #[derive(Serialize)]
     struct Out {

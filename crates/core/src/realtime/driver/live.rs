@@ -15,12 +15,40 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::{sleep_until, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
-/// Timers of the open socket.
+/// Timers and health of the open socket.
 pub(super) struct Live {
     pub(super) next_ping: Instant,
     pub(super) awaiting_since: Option<Instant>,
     pub(super) next_app_ping: Instant,
     pub(super) renew_at: Instant,
+    /// The socket carried a data frame or answered our Ping (the machine was told).
+    pub(super) proven: bool,
+    /// An input read along with the one that proved the socket healthy, handed over next.
+    pub(super) stashed: Option<Input>,
+}
+
+impl Live {
+    /// Fresh timers for a socket opened at `now`.
+    pub(super) fn new(now: Instant, config: &crate::realtime::FeedConfig) -> Self {
+        Self {
+            next_ping: now + config.ping_interval,
+            awaiting_since: None,
+            next_app_ping: now + config.aws_keepalive,
+            renew_at: now + config.aws_renew_after,
+            proven: false,
+            stashed: None,
+        }
+    }
+
+    /// The first sign of health becomes [`Input::Healthy`]; `then` is handed over after it.
+    fn proved(&mut self, then: Option<Input>) -> Option<Input> {
+        if self.proven {
+            return then;
+        }
+        self.proven = true;
+        self.stashed = then;
+        Some(Input::Healthy)
+    }
 }
 
 impl<T: TokenSource> Driver<T> {
@@ -45,6 +73,9 @@ impl<T: TokenSource> Driver<T> {
             };
         };
         loop {
+            if let Some(input) = live.stashed.take() {
+                return input;
+            }
             let dead_at = live.awaiting_since.map(|since| since + config.pong_timeout);
             let input = tokio::select! {
                 command = commands.recv() => Some(command_input(command)),
@@ -54,10 +85,17 @@ impl<T: TokenSource> Driver<T> {
                     Some(Input::Wake)
                 }
                 frame = socket.next() => {
-                    live.awaiting_since = None;
+                    let pinged = live.awaiting_since.take().is_some();
                     match frame {
-                        Some(Ok(Message::Text(text))) => on_frame(project, shared, text.as_bytes()),
-                        Some(Ok(Message::Binary(bytes))) => on_frame(project, shared, &bytes),
+                        Some(Ok(Message::Text(text))) => {
+                            let input = on_frame(project, shared, text.as_bytes());
+                            live.proved(input)
+                        }
+                        Some(Ok(Message::Binary(bytes))) => {
+                            let input = on_frame(project, shared, &bytes);
+                            live.proved(input)
+                        }
+                        Some(Ok(Message::Pong(_))) if pinged => live.proved(None),
                         Some(Ok(Message::Close(frame))) => Some(closed(
                             project,
                             shared,

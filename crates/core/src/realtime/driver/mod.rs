@@ -216,17 +216,8 @@ impl<T: TokenSource> Driver<T> {
                         };
                     }
                 }
-                let now = self.now();
-                let config = &self.shared.config;
-                self.socket = Some((
-                    socket,
-                    Live {
-                        next_ping: now + config.ping_interval,
-                        awaiting_since: None,
-                        next_app_ping: now + config.aws_keepalive,
-                        renew_at: now + config.aws_renew_after,
-                    },
-                ));
+                let live = Live::new(self.now(), &self.shared.config);
+                self.socket = Some((socket, live));
                 Input::HandshakeAccepted
             }
             Ok(Err(OpenError::Dial(error))) => {
