@@ -69,7 +69,10 @@ impl Signed {
             target.profile.clone(),
             Arc::clone(&tokens),
             app.inner.timeline.clone(),
-            config.feed.clone(),
+            crate::realtime::FeedConfig {
+                network: api.network().clone(),
+                ..config.feed.clone()
+            },
         );
         let initial = match &config.watch_only {
             Some(only) => Some(only.clone()),

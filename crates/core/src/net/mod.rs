@@ -7,6 +7,7 @@
 
 pub mod dial;
 pub mod error;
+pub mod inspect;
 pub mod proxy;
 mod rest;
 pub mod route;

@@ -73,6 +73,9 @@ pub enum ProxyUrlError {
     /// No host name.
     #[error("it names no host")]
     NoHost,
+    /// A password in the app's proxy setting, which is a plain file, not a secret store.
+    #[error("the setting may not hold a password; put the proxy URL with its password in HTTPS_PROXY instead")]
+    PasswordInSetting,
 }
 
 impl ProxyUrl {

@@ -2,15 +2,14 @@
 //! along the network's route, TLS on it for `wss` with the configuration REST uses too, then
 //! the WebSocket upgrade over it.
 
-use super::update::FeedConfig;
-use crate::net::{BoxStream, NetError};
+use crate::net::{BoxStream, Dial, NetError, Network};
 use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::WebSocketStream;
 
 /// An open project socket.
-pub(crate) type Socket = WebSocketStream<BoxStream>;
+pub type Socket = WebSocketStream<BoxStream>;
 
 /// Why a socket did not open.
 #[derive(Debug)]
@@ -21,11 +20,13 @@ pub(crate) enum OpenError {
     Upgrade(WsError),
 }
 
-/// Opens the stream to the server of `request`, then performs the upgrade.
+/// Opens the stream to the server of `request` through `dialer` along `network`'s route,
+/// then performs the upgrade.
 ///
 /// Dropping the future abandons the attempt and closes whatever it had opened.
 pub(crate) async fn open(
-    config: &FeedConfig,
+    network: &Network,
+    dialer: &dyn Dial,
     request: Request,
     ws_config: WebSocketConfig,
 ) -> Result<(Socket, Response), OpenError> {
@@ -34,11 +35,7 @@ pub(crate) async fn open(
             url: request.uri().scheme_str().unwrap_or("ws").to_owned(),
         })
     })?;
-    let stream = config
-        .network
-        .open(config.dialer.as_ref(), &url)
-        .await
-        .map_err(OpenError::Dial)?;
+    let stream = network.open(dialer, &url).await.map_err(OpenError::Dial)?;
     tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config))
         .await
         .map_err(OpenError::Upgrade)

@@ -187,7 +187,12 @@ impl<T: TokenSource> Driver<T> {
             .max_frame_size(Some(8 * message::MAX_FRAME_BYTES));
         let attempt = timeout(
             self.shared.config.connect_timeout,
-            open::open(&self.shared.config, prepared.request, ws_config),
+            open::open(
+                &self.shared.config.network,
+                self.shared.config.dialer.as_ref(),
+                prepared.request,
+                ws_config,
+            ),
         )
         .await;
         let params = prepared.params;
