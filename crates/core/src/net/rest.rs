@@ -24,7 +24,9 @@ pub(super) fn builder(network: &Network) -> reqwest::ClientBuilder {
         }))
 }
 
-/// The typed cause of `error` (a call to `url` through `network`), when it can be found.
+/// The typed cause of `error` (a call to `url` through `network`), when it can be found:
+/// rustls's verdict in the chain, else what dialing the same route (and the TLS handshake,
+/// for `https`) with our own dialer says. Only on this failure path.
 pub(super) async fn explain(
     network: &Network,
     url: &Url,
@@ -52,6 +54,9 @@ pub(super) async fn explain(
                     source: Box::new(source),
                 })
         }
+        // TLS included: reqwest's error does not always carry rustls's verdict in a form
+        // that can be found again (it depends on how the connector boxed it).
+        (_, "https") => network.open(&TcpDialer, url).await.err(),
         _ => TcpDialer.dial(&target, &route).await.err(),
     }
 }

@@ -1,0 +1,428 @@
+//! A company network with real parts: a real forward proxy (Debian's tinyproxy, started by
+//! each test on a free loopback port with its own config and log) and a TLS front on loopback
+//! whose certificate comes from a CA made in the test ("Acme Corp CA", rcgen). The `devhive`
+//! binary runs against them as a user would run it.
+//!
+//! tinyproxy is installed by `scripts/setup --test`; without it these tests fail saying so,
+//! they never skip.
+
+use devhive_sandbox::tls::{front, TestCa, TlsFront};
+use devhive_sandbox::{demo, Config, Running};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{ChildStdout, Command};
+
+const CA_NAME: &str = "Acme Corp CA";
+const PROXY_USER: &str = "alice";
+const PROXY_PASSWORD: &str = "pr0xy-s3cret-4711";
+
+/// Every variable that could route the child elsewhere than the test says.
+const PROXY_VARIABLES: [&str; 9] = [
+    "https_proxy",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "HTTP_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "DEVHIVE_CA_FILE",
+];
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("devhive-{tag}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn tinyproxy_binary() -> PathBuf {
+    for candidate in ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"] {
+        if Path::new(candidate).exists() {
+            return candidate.into();
+        }
+    }
+    panic!("tinyproxy is not installed: run `scripts/setup --test` (Debian package tinyproxy-bin)");
+}
+
+/// A private tinyproxy: its own config, log and port; killed when dropped.
+struct Tinyproxy {
+    port: u16,
+    log: PathBuf,
+    child: std::process::Child,
+}
+
+impl Tinyproxy {
+    /// Starts tinyproxy allowing `CONNECT` to `connect_port`; `auth` adds `BasicAuth`.
+    async fn start(connect_port: u16, auth: bool) -> Self {
+        let dir = temp_dir("tinyproxy");
+        let log = dir.join("tinyproxy.log");
+        // A free port: bind, read, release. Another process could take it in between; the
+        // readiness wait below then fails loudly rather than testing the wrong proxy.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut config = format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Connect\n\
+             MaxClients 50\nAllow 127.0.0.1\nConnectPort {connect_port}\nPidFile \"{}\"\n",
+            log.display(),
+            dir.join("tinyproxy.pid").display()
+        );
+        if auth {
+            config.push_str(&format!("BasicAuth {PROXY_USER} {PROXY_PASSWORD}\n"));
+        }
+        let conf = dir.join("tinyproxy.conf");
+        std::fs::write(&conf, config).unwrap();
+        let child = std::process::Command::new(tinyproxy_binary())
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tinyproxy starts");
+        let proxy = Self { port, log, child };
+        proxy.ready().await;
+        proxy
+    }
+
+    /// Waits until tinyproxy accepts connections (it has no readiness signal of its own).
+    async fn ready(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "tinyproxy did not listen on {} within 10 s; its log:\n{}",
+                self.port,
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn url_with_credentials(&self) -> String {
+        format!(
+            "http://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:{}",
+            self.port
+        )
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The `CONNECT host:port` requests tinyproxy logged.
+    fn connects(&self) -> Vec<String> {
+        self.log_text()
+            .lines()
+            .filter_map(|line| line.split_once("): CONNECT ").map(|(_, rest)| rest))
+            .filter_map(|rest| rest.split_whitespace().next().map(str::to_owned))
+            .collect()
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The demo sandbox behind a TLS front whose certificate (for `localhost` and `127.0.0.1`)
+/// the test CA signed, and that CA's PEM in a file.
+struct TlsServer {
+    running: Running,
+    front: TlsFront,
+    ca_file: PathBuf,
+}
+
+impl TlsServer {
+    async fn start() -> Self {
+        let running = devhive_sandbox::spawn(Config {
+            demo: true,
+            rate_limit_per_minute: None,
+            ..Config::default()
+        })
+        .await;
+        let ca = TestCa::new(CA_NAME);
+        let identity = ca.server_identity(&["localhost", "127.0.0.1"]);
+        let front = front(running.addr, &identity).await.expect("TLS front");
+        let ca_file = temp_dir("ca").join("acme-ca.pem");
+        std::fs::write(&ca_file, ca.ca_pem()).unwrap();
+        Self {
+            running,
+            front,
+            ca_file,
+        }
+    }
+
+    fn port(&self) -> u16 {
+        self.front.addr.port()
+    }
+
+    /// REST by name, the socket by IP: the proxy's log tells the two tunnels apart.
+    fn server_args(&self) -> Vec<String> {
+        vec![
+            "--server".into(),
+            format!("https://localhost:{}", self.port()),
+            "--ws-url".into(),
+            format!("wss://127.0.0.1:{}/api/v1/messages/ws", self.port()),
+        ]
+    }
+}
+
+/// `devhive <args>` with no proxy variables but those in `env`, a fresh data dir, and
+/// `alice`'s password for sign-in.
+fn devhive(args: &[String], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_devhive"));
+    for name in PROXY_VARIABLES {
+        command.env_remove(name);
+    }
+    // The OS trust store must not already trust the test CA through an inherited variable.
+    command
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR");
+    command
+        .arg("--data-dir")
+        .arg(temp_dir("data"))
+        .args(["--secret-store", "memory"])
+        .args(args)
+        .env("DEVHIVE_USERNAME", "alice")
+        .env("DEVHIVE_PASSWORD", demo::PASSWORD)
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
+async fn line_matching(
+    lines: &mut Lines<BufReader<ChildStdout>>,
+    pred: impl Fn(&str) -> bool,
+    seen: &mut Vec<String>,
+) -> String {
+    let within = Duration::from_secs(30);
+    let found = tokio::time::timeout(within, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            seen.push(line.clone());
+            if pred(&line) {
+                return Some(line);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(line)) => line,
+        _ => panic!(
+            "no matching line within {within:?}; saw:\n{}",
+            seen.join("\n")
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_through_tinyproxy_tunnels_rest_and_the_websocket_and_receives_an_event() {
+    let server = TlsServer::start().await;
+    let proxy = Tinyproxy::start(server.port(), true).await;
+    let mut args = server.server_args();
+    args.extend([
+        "--ca-file".into(),
+        server.ca_file.display().to_string(),
+        "-vvv".into(),
+        "watch".into(),
+        "--project".into(),
+        demo::APOLLO.to_string(),
+    ]);
+    // The proxy comes from the environment, credentials in its URL, as on a company laptop.
+    let mut child = devhive(&args, &[("HTTPS_PROXY", &proxy.url_with_credentials())])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("devhive runs");
+    let stderr = child.stderr.take().unwrap();
+    let stderr_text = tokio::spawn(async move {
+        let mut text = String::new();
+        let mut lines = BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    line_matching(&mut lines, |l| l.contains("connected"), &mut seen).await;
+    server
+        .running
+        .sandbox
+        .post_message(demo::BOB, demo::APOLLO, "Through the proxy", "text", None)
+        .expect("bob posts");
+    line_matching(&mut lines, |l| l.contains("Through the proxy"), &mut seen).await;
+    child.kill().await.unwrap();
+    let stderr_text = stderr_text.await.unwrap();
+
+    let connects = proxy.connects();
+    let rest = format!("localhost:{}", server.port());
+    let socket = format!("127.0.0.1:{}", server.port());
+    assert!(
+        connects.contains(&rest),
+        "REST (https://localhost) went through a CONNECT tunnel: {connects:?}\n{}",
+        proxy.log_text()
+    );
+    assert!(
+        connects.contains(&socket),
+        "the WebSocket (wss://127.0.0.1) went through a CONNECT tunnel: {connects:?}\n{}",
+        proxy.log_text()
+    );
+    let output = format!("{}\n{stderr_text}", seen.join("\n"));
+    assert!(
+        stderr_text.contains("TRACE") || stderr_text.contains("DEBUG"),
+        "the run logged at trace level, so the next assertion means something:\n{stderr_text}"
+    );
+    assert!(
+        !output.contains(PROXY_PASSWORD),
+        "the proxy password never appears in output or logs:\n{output}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_407_from_tinyproxy_is_a_typed_proxy_auth_error_in_login_and_the_doctor() {
+    let server = TlsServer::start().await;
+    let proxy = Tinyproxy::start(server.port(), true).await;
+    let mut login = server.server_args();
+    login.extend([
+        "--proxy".into(),
+        proxy.url(),
+        "--ca-file".into(),
+        server.ca_file.display().to_string(),
+        "login".into(),
+        "--username".into(),
+        "alice".into(),
+    ]);
+    let out = devhive(&login, &[]).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "login cannot work past a 407");
+    let expected = format!(
+        "the proxy 127.0.0.1:{} asked for a password (407)",
+        proxy.port
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+
+    let mut doctor = server.server_args();
+    doctor.extend([
+        "--proxy".into(),
+        proxy.url(),
+        "--ca-file".into(),
+        server.ca_file.display().to_string(),
+        "doctor".into(),
+        "--json".into(),
+        "--username".into(),
+        "alice".into(),
+    ]);
+    let out = devhive(&doctor, &[]).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let steps: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let step = steps
+        .iter()
+        .find(|s| s["step"] == "proxy")
+        .unwrap_or_else(|| panic!("a proxy step: {stdout}"));
+    assert_eq!(step["status"], "fail", "{step}");
+    assert_eq!(step["problem"], "proxy-auth-required", "{step}");
+    assert!(
+        step["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("via {} (from --proxy)", proxy.url())),
+        "the step names the proxy and the flag that chose it: {step}"
+    );
+    assert!(
+        !steps.iter().any(|s| s["step"] == "sign-in"),
+        "the chain stops at the proxy: {stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_company_ca_the_error_says_the_issuer_is_not_trusted() {
+    let server = TlsServer::start().await;
+    let mut login = server.server_args();
+    login.extend(["login".into(), "--username".into(), "alice".into()]);
+    let out = devhive(&login, &[]).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "an untrusted server is refused");
+    assert!(
+        stderr.contains(
+            "the server's certificate (issued by 'Acme Corp CA') is not trusted by this machine"
+        ),
+        "{stderr}"
+    );
+
+    let mut doctor = server.server_args();
+    doctor.extend(["doctor".into(), "--json".into()]);
+    let out = devhive(&doctor, &[]).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let tls: serde_json::Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|s| s["step"] == "tls")
+        .unwrap_or_else(|| panic!("a tls step: {stdout}"));
+    assert_eq!(tls["problem"], "certificate-not-trusted", "{tls}");
+    assert!(
+        tls["meaning"].as_str().unwrap().contains("'Acme Corp CA'"),
+        "{tls}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doctor_says_which_store_trusts_the_certificate_extra_ca_or_the_systems() {
+    let server = TlsServer::start().await;
+    let doctor_tls = |extra: Vec<String>, env: Vec<(&'static str, String)>| {
+        let mut args = server.server_args();
+        args.extend(extra);
+        args.extend(["doctor".into(), "--json".into()]);
+        async move {
+            let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let out = devhive(&args, &env).output().await.unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            stdout
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .find(|s| s["step"] == "tls")
+                .unwrap_or_else(|| panic!("a tls step: {stdout}"))
+        }
+    };
+    let ca = server.ca_file.display().to_string();
+    let by_flag = doctor_tls(vec!["--ca-file".into(), ca.clone()], vec![]).await;
+    assert_eq!(by_flag["status"], "ok", "{by_flag}");
+    let detail = by_flag["detail"].as_str().unwrap();
+    assert!(detail.contains("issued by 'Acme Corp CA'"), "{detail}");
+    assert!(
+        detail.contains(&format!("trusted by the extra CA file {ca}")),
+        "{detail}"
+    );
+    // SSL_CERT_FILE replaces the system store the platform verifier reads on Linux: a test
+    // stand-in for a CA installed with update-ca-certificates.
+    let by_store = doctor_tls(vec![], vec![("SSL_CERT_FILE", ca.clone())]).await;
+    assert_eq!(by_store["status"], "ok", "{by_store}");
+    let detail = by_store["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("trusted by this machine's trust store"),
+        "{detail}"
+    );
+}
