@@ -257,3 +257,70 @@ async fn the_doctor_says_which_store_trusts_the_certificate_extra_ca_or_the_syst
         "{detail}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_that_refuses_the_tunnel_is_proxy_refused_with_its_status() {
+    let server = TlsServer::start().await;
+    // tinyproxy allows CONNECT to another port only: it answers 403 for ours.
+    let proxy = Tinyproxy::start(server.port().wrapping_add(1), false).await;
+    let mut login = server.server_args();
+    login.extend([
+        "--ca-file".into(),
+        server.ca_file.display().to_string(),
+        "login".into(),
+        "--username".into(),
+        "alice".into(),
+    ]);
+    let out = devhive(&login, &[("https_proxy", &proxy.url())])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let expected = format!(
+        "the proxy 127.0.0.1:{} refused to open a tunnel to localhost:{} (403)",
+        proxy.port,
+        server.port()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(
+        proxy
+            .connects()
+            .contains(&format!("localhost:{}", server.port())),
+        "the refusal came from tinyproxy itself:\n{}",
+        proxy.log_text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_says_in_plain_words_why_the_socket_does_not_connect() {
+    let server = TlsServer::start().await;
+    let proxy = Tinyproxy::start(server.port(), true).await;
+    // REST (localhost) is excluded by NO_PROXY and goes straight; the socket (127.0.0.1)
+    // takes the proxy, which wants a password it does not get.
+    let mut args = server.server_args();
+    args.extend([
+        "--ca-file".into(),
+        server.ca_file.display().to_string(),
+        "watch".into(),
+        "--project".into(),
+        demo::APOLLO.to_string(),
+    ]);
+    let mut child = devhive(
+        &args,
+        &[("HTTPS_PROXY", &proxy.url()), ("NO_PROXY", "localhost")],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("devhive runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let expected = format!(
+        "the proxy 127.0.0.1:{} asked for a password (407)",
+        proxy.port
+    );
+    let line = line_matching(&mut lines, |l| l.contains("retrying in"), &mut seen).await;
+    assert!(line.contains(&expected), "{line}");
+    child.kill().await.unwrap();
+}

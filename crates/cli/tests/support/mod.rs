@@ -52,7 +52,8 @@ pub struct Tinyproxy {
 }
 
 impl Tinyproxy {
-    /// Starts tinyproxy allowing `CONNECT` to `connect_port`; `auth` adds `BasicAuth`.
+    /// Starts tinyproxy allowing `CONNECT` to `connect_port` only (any other port is refused
+    /// with 403); `auth` adds `BasicAuth`.
     pub async fn start(connect_port: u16, auth: bool) -> Self {
         let dir = temp_dir("tinyproxy");
         let log = dir.join("tinyproxy.log");
