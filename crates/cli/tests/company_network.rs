@@ -324,3 +324,53 @@ async fn the_watch_says_in_plain_words_why_the_socket_does_not_connect() {
     assert!(line.contains(&expected), "{line}");
     child.kill().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_diagnostics_bundle_shows_the_proxy_and_the_certificate_without_the_password() {
+    let server = TlsServer::start().await;
+    let proxy = Tinyproxy::start(server.port(), true).await;
+    let mut args = server.server_args();
+    args.extend([
+        "--ca-file".into(),
+        server.ca_file.display().to_string(),
+        "diagnostics".into(),
+        "export".into(),
+    ]);
+    let out = devhive(&args, &[("HTTPS_PROXY", &proxy.url_with_credentials())])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains(PROXY_PASSWORD),
+        "the proxy password never reaches the bundle:\n{text}"
+    );
+    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let network = &bundle["network"];
+    let shown_proxy = format!("http://alice:<hidden>@127.0.0.1:{}", proxy.port);
+    let routes = network["proxy"]["routes"].as_array().unwrap();
+    assert_eq!(routes.len(), 2, "REST and the WebSocket: {network}");
+    for route in routes {
+        assert_eq!(route["proxy"], shown_proxy.as_str(), "{route}");
+        assert_eq!(route["why"], "from HTTPS_PROXY", "{route}");
+        assert_eq!(route["tunnel"]["opened"], true, "{route}");
+    }
+    let variables = network["proxy"]["variables"].as_array().unwrap();
+    assert!(
+        variables
+            .iter()
+            .any(|v| v["name"] == "HTTPS_PROXY" && v["value"] == shown_proxy.as_str()),
+        "{network}"
+    );
+    assert_eq!(network["tls"]["issuer"], "Acme Corp CA", "{network}");
+    assert_eq!(network["tls"]["trusted_by"], "extra_ca", "{network}");
+    assert_eq!(
+        network["extra_ca"]["certificates"][0], "Acme Corp CA",
+        "{network}"
+    );
+}

@@ -236,3 +236,40 @@ fn expiry(der: &[u8]) -> (String, i64) {
         Err(_) => (String::new(), 0),
     }
 }
+
+/// The bundle's `network` section for `profile`: each URL's route and tunnel, the proxy
+/// variables (passwords hidden), the extra CA, and the server's certificate (or why the
+/// handshake failed). Every proxy appears as [`ProxyUrl`](super::ProxyUrl) shows it.
+/// Each part gives up after 5 s. Dropping the future abandons the attempts.
+pub async fn bundle_section(
+    network: &Network,
+    profile: &crate::server::ServerProfile,
+) -> serde_json::Value {
+    let limit = std::time::Duration::from_secs(5);
+    let proxy = match tokio::time::timeout(
+        limit,
+        proxies(network, &[&profile.rest_base, &profile.ws_url]),
+    )
+    .await
+    {
+        Ok(report) => report.to_json(),
+        Err(_) => serde_json::json!({ "error": "the proxy did not answer within 5 s" }),
+    };
+    let tls = if profile.rest_base.scheme() == "https" {
+        match tokio::time::timeout(limit, tls(network, &profile.rest_base)).await {
+            Ok(Ok(report)) => serde_json::to_value(report).unwrap_or_default(),
+            Ok(Err(error)) => serde_json::json!({ "error": error.to_string() }),
+            Err(_) => serde_json::json!({ "error": "no TLS answer within 5 s" }),
+        }
+    } else {
+        serde_json::Value::Null
+    };
+    serde_json::json!({
+        "proxy": proxy,
+        "tls": tls,
+        "extra_ca": network.extra_ca().map(|ca| serde_json::json!({
+            "path": ca.path().display().to_string(),
+            "certificates": ca.names(),
+        })),
+    })
+}
