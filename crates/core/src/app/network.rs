@@ -109,6 +109,26 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_of_the_whole_network_never_shows_a_proxy_password() {
+        let flag = NetOverrides {
+            proxy: Some(ProxyUrl::parse("http://bob:hunter2@proxy:3128").unwrap()),
+            ca_file: None,
+        };
+        let config = net_config(&flag, &Settings::default()).unwrap();
+        let env = crate::net::ProxyEnv::from_pairs([("HTTPS_PROXY", "http://eve:sw0rdfish@p:1")]);
+        let network = crate::net::Network::with_env(&config, env).unwrap();
+        let route = network
+            .route(&url::Url::parse("wss://devhive.test/ws").unwrap())
+            .unwrap();
+        let shown = format!("{flag:?} {config:?} {network:?} {route:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("sw0rdfish"),
+            "{shown}"
+        );
+        assert!(shown.contains("bob"), "the user name is shown: {shown}");
+    }
+
+    #[test]
     fn a_password_in_the_proxy_setting_is_refused_without_repeating_it() {
         let error = setting_proxy("http://bob:hunter2@proxy:3128").unwrap_err();
         let text = error.to_string();

@@ -5,6 +5,13 @@
 //! Linux, where `SSL_CERT_FILE`/`SSL_CERT_DIR` also count), plus an optional extra CA file.
 //! Verification is never turned off. A refused certificate is reported with the name of its
 //! issuer, read from the certificate, so the user learns *which* CA is not trusted.
+//!
+//! Why the platform verifier rather than `rustls-native-certs` alone: native-certs only
+//! exports root certificates, and webpki then verifies without the OS's own policy. On macOS
+//! and Windows that misses what company IT actually configures — CAs trusted or distrusted
+//! through keychain / group-policy trust settings, intermediates fetched by the OS, revocation
+//! — while the platform verifier asks the OS itself. On Linux it is native-certs plus webpki,
+//! so nothing is lost there. Extra roots (the `--ca-file`) are given to it directly.
 
 use super::dial::BoxStream;
 use super::error::NetError;
