@@ -51,7 +51,7 @@ const SIGNED_OUT: SessionView = {
 export function initialModel(now: number): Model {
   return {
     app: null, phase: { phase: 'starting' }, session: SIGNED_OUT, projects: [], connections: {}, userId: null,
-    timeline: [], settings: { server: null, watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false },
+    timeline: [], settings: { server: null, watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false, proxy: null, ca_file: null },
     feed: [], filter: null, tab: 'feed', signIn: { busy: false, error: null }, now,
     notice: null, diagnostics: null, loaded: false,
   };

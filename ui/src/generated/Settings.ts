@@ -29,4 +29,13 @@ notify: { [key in string]?: boolean },
 /**
  * Start hidden in the tray.
  */
-start_hidden: boolean, };
+start_hidden: boolean, 
+/**
+ * The proxy for every server (`http://[user@]host:port`, never with a password);
+ * unset or empty: the proxy variables of the environment.
+ */
+proxy: string | null, 
+/**
+ * A PEM file of CA certificates to trust besides the operating system's.
+ */
+ca_file: string | null, };

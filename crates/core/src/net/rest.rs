@@ -39,6 +39,17 @@ pub(super) async fn explain(
     if !error.is_connect() || error.is_timeout() {
         return None;
     }
+    // The second look is bounded: a failure path must not hang where the first try did not.
+    tokio::time::timeout(EXPLAIN_LIMIT, redial(network, url))
+        .await
+        .ok()
+        .flatten()
+}
+
+/// How long the second look at a failed connection may take.
+const EXPLAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+async fn redial(network: &Network, url: &Url) -> Option<NetError> {
     let target = Target::of(url).ok()?;
     let route = network.route(url).ok()?;
     // Ask the network again, with our dialer: it names the cause reqwest's error hides (a
