@@ -47,6 +47,7 @@ pub fn tinyproxy_binary() -> PathBuf {
 /// A private tinyproxy: its own config, log and port; killed when dropped.
 pub struct Tinyproxy {
     pub port: u16,
+    dir: PathBuf,
     log: PathBuf,
     child: std::process::Child,
 }
@@ -83,7 +84,12 @@ impl Tinyproxy {
             .stderr(Stdio::null())
             .spawn()
             .expect("tinyproxy starts");
-        let proxy = Self { port, log, child };
+        let proxy = Self {
+            port,
+            dir,
+            log,
+            child,
+        };
         proxy.ready().await;
         proxy
     }
@@ -137,6 +143,7 @@ impl Drop for Tinyproxy {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -146,6 +153,14 @@ pub struct TlsServer {
     pub running: Running,
     pub front: TlsFront,
     pub ca_file: PathBuf,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        if let Some(dir) = self.ca_file.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 impl TlsServer {
