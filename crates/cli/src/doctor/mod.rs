@@ -137,7 +137,11 @@ pub async fn diagnose(options: Options, progress: &mut Progress) -> Vec<Check> {
     if !run.push(check) {
         return run.checks;
     }
-    let proxied = report.as_ref().is_some_and(|r| r.uses_proxy());
+    // DNS and TCP are the proxy's business when REST goes through it (the socket may not).
+    let proxied = report
+        .as_ref()
+        .and_then(|r| r.routes.first())
+        .is_some_and(|rest| rest.proxy.is_some());
     if proxied {
         let why = "through the proxy: it resolves the name and connects";
         run.push(Check::skipped(Step::Dns, why));

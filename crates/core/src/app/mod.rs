@@ -245,9 +245,19 @@ impl App {
 
     /// Applies what the user changed to the current settings, saves and announces them.
     pub fn update_settings(&self, patch: SettingsPatch) -> Result<Settings, AppError> {
+        let invalid =
+            |e: crate::net::NetError| AppError::new(ErrorCode::InvalidInput, e.to_string());
         if let Some(proxy) = &patch.proxy {
-            setting_proxy(proxy)
-                .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))?;
+            setting_proxy(proxy).map_err(invalid)?;
+        }
+        // A CA file that cannot be used is refused now, not at the next start-up.
+        if let Some(path) = patch
+            .ca_file
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            crate::net::ExtraCa::load(std::path::Path::new(path)).map_err(invalid)?;
         }
         if patch.paused == Some(true) {
             self.inner.policy.lock().expect("policy lock").clear();
