@@ -131,10 +131,16 @@ try {
   await waitFor(() => app.exec('return document.querySelector("[data-testid=quiet]").checked'), 'quiet checked', 5_000);
   await waitFor(() => keychain() !== '', 'the session in the keychain', 5_000);
   await waitFor(() => catchUps().some((c) => c.project_id === ids.Apollo && c.baseline), 'the history baseline of Apollo', 10_000);
+  // A task line seen live: after the restart it can only come back from the stored feed (the
+  // first fetch of a project seeds the feed with messages, never with task lines).
+  const bobLogin = await rest('POST', '/api/v1/auth/login', null, { username: 'bob', password: 'password123' });
+  const liveTask = `seen live before the restart ${Date.now()}`;
+  await rest('POST', `/api/v1/projects/${ids.Apollo}/tasks`, bobLogin.token, { description: liveTask, status: 0 });
+  await app.click('[data-testid=tab-feed]');
+  await waitFor(async () => (await app.texts('[data-testid=feed-item] .feed-text')).some((t) => t.includes(liveTask)), 'the new task in the live feed', 10_000);
   await quit();
 
   step('1b. while the app is closed, bob writes to Apollo');
-  const bobLogin = await rest('POST', '/api/v1/auth/login', null, { username: 'bob', password: 'password123' });
   const missed = `while alice was away ${Date.now()}`;
   await rest('POST', `/api/v1/projects/${ids.Apollo}/messages`, bobLogin.token, { content: missed });
 
@@ -147,7 +153,15 @@ try {
     return screen === 'Live';
   }, 'resumed and Live', 30_000, 50);
   assert.ok(!seen.has('signin'), `the sign-in form never showed: saw ${[...seen].join(', ')}`);
-  step('2a. "While you were away" shows bob\'s message, and Apollo counts it unread');
+  step('2a. the feed is restored: the task line seen live before the restart is back, under a day heading');
+  await app.click('[data-testid=tab-feed]');
+  await waitFor(async () => (await app.texts('.feed-item.kind-task .feed-text')).some((t) => t.includes('Apollo')), 'the stored task line in the feed', 15_000).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await app.texts('[data-testid=feed-item] .feed-text'))}`);
+  });
+  assert.ok((await app.texts('[data-testid=feed-day]')).includes('Today'), 'a "Today" heading above today\'s lines');
+  assert.match((await app.texts('[data-testid=feed-item] time'))[0], /^\d\d:\d\d$/, 'absolute clock times');
+
+  step('2b. "While you were away" shows bob\'s message, and Apollo counts it unread');
   await waitFor(async () => (await app.texts('[data-testid=away-item] .feed-text')).some((t) => t.includes(missed)), 'the missed message under While you were away', 15_000);
   await waitFor(async () => (await app.texts('[data-testid=unread-count]')).includes('Apollo: 1 unread'), 'Apollo: 1 unread', 5_000).catch(async (e) => {
     throw new Error(`${e.message}: ${JSON.stringify(await app.texts('[data-testid=unread-count]'))}`);

@@ -128,7 +128,10 @@ export const scenarios = {
       return window.__harness.emit('feed-event', { project_id: P1, kind: 'cache_invalidate', resource: 'task', action: 'UPDATE', id: 't1', summary: null, at_ms: t + 1 });
     }, { P1, t });
     await page.waitForFunction(() => document.querySelector('[data-testid=feed-item] .feed-text')?.textContent === 'bob’s ‘Fix login’ moved to Done in Apollo');
-    assert.match(await page.textContent('[data-testid=feed]'), /2 min ago/);
+    // Absolute times under day headings: the task line shows its clock time, not "2 min ago".
+    const hm = (ms) => { const d = new Date(ms); return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`; };
+    assert.equal(await page.textContent('[data-testid=feed-item] time'), hm(t + 1));
+    assert.equal((await page.$$eval('[data-testid=feed-day]', (els) => els.map((e) => e.textContent)))[0], 'Today');
   },
 
   async 'projects show a badge for every connection state and Remove for 403/404'({ page, base, assert }) {

@@ -13,7 +13,7 @@ import type { TimelineEntryView } from './generated/TimelineEntryView';
 import { Continuity } from './continuity';
 import { commands, onEvents, toAppError } from './ipc';
 import { DataCache } from './model/cache';
-import { describeChange, describeEvent, mergeFeed, type FeedItem } from './model/feed';
+import { describeChange, describeEvent, mergeFeed, storedLine, type FeedItem } from './model/feed';
 import { errorMessage } from './model/viewmodel';
 
 /** The screens behind the navigation. */
@@ -68,7 +68,7 @@ export class App {
     this.model = initialModel(Date.now());
     this.continuity = new Continuity(() => this.redraw(), {
       post: (p, c) => commands.postMessage(p, c), storedFeed: () => commands.storedFeed(), markAllRead: () => commands.markAllRead(),
-    });
+    }, (items) => this.addFeed(items.map((i) => storedLine(i, this.projectName(i.project_id))), false));
     this.cache = new DataCache({
       fetch: (k) => commands.fetchResource(k.projectId, k.kind, k.id),
       now: () => Date.now(),

@@ -17,6 +17,7 @@ mod event;
 mod lifecycle;
 pub mod mapping;
 mod notify;
+mod record;
 mod resources;
 mod schedule;
 mod settings;
@@ -34,6 +35,7 @@ pub use error::{AppError, ErrorCode};
 pub use event::{UiEvent, UiPort, UI_EVENT};
 pub use mapping::{epoch_ms, instant_ms};
 pub use notify::{Notice, NotifyItem, NotifyPolicy};
+pub use record::RESNAPSHOT_EVERY;
 pub use schedule::{ListSchedule, DEBOUNCE, REFRESH_EVERY};
 pub use settings::{
     JsonFileSettings, MemorySettings, Settings, SettingsError, SettingsPatch, SettingsStore,
@@ -90,8 +92,10 @@ pub struct AppConfig {
     /// Fetch the project list at all (off for one-shot commands such as `devhive status`).
     pub list_projects: bool,
     /// Keep the account's history and publish catch-ups after every resync (the CLI's
-    /// `watch` records its own and turns this off).
+    /// `watch` records its own and turns this off). Live lines are stored too.
     pub catch_up: bool,
+    /// How soon a project changed live is caught up again ([`RESNAPSHOT_EVERY`]).
+    pub resnapshot_every: Duration,
 }
 
 impl AppConfig {
@@ -115,6 +119,7 @@ impl AppConfig {
             watch_only: None,
             list_projects: true,
             catch_up: true,
+            resnapshot_every: RESNAPSHOT_EVERY,
         }
     }
 }
