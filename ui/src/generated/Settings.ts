@@ -29,4 +29,9 @@ notify: { [key in string]?: boolean },
 /**
  * Start hidden in the tray.
  */
-start_hidden: boolean, };
+start_hidden: boolean, 
+/**
+ * Start when the user logs in (the shell registers it with the OS: an XDG autostart
+ * entry on Linux, a launch agent on macOS, the Run key on Windows).
+ */
+start_at_login: boolean, };

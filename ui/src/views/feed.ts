@@ -1,4 +1,5 @@
-import { html, type TemplateResult } from 'lit-html';
+import { html, nothing, type TemplateResult } from 'lit-html';
+import { ref } from 'lit-html/directives/ref.js';
 import { repeat } from 'lit-html/directives/repeat.js';
 import type { App } from '../app';
 import { awayView, composerView, dayName, unreadView } from '../continuity';
@@ -31,7 +32,7 @@ export function feedView(app: App): TemplateResult {
             (r) => r.key,
             (r) => r.day !== undefined
               ? html`<li class="feed-day" data-testid="feed-day">${r.day}</li>`
-              : html`<li class="feed-item kind-${r.item.kind}" data-testid="feed-item">
+              : html`<li class="feed-item kind-${r.item.kind}${r.item.key === m.focused ? ' focused' : ''}" data-testid="feed-item" data-key=${r.item.key} ${r.item.key === m.focused ? ref(scrollTo) : nothing}>
               <span class="feed-text">${r.item.text}</span>
               <span class="feed-meta"><span class="tag">${app.projectName(r.item.projectId)}</span><time datetime=${new Date(r.item.at).toISOString()}>${clockTime(r.item.at)}</time></span>
             </li>`,
@@ -54,4 +55,9 @@ export function withDays(items: FeedItem[], now: number): Row[] {
     rows.push({ key: item.key, item });
   }
   return rows;
+}
+
+/** Brings the focused line into view once it is rendered. */
+function scrollTo(el?: Element): void {
+  el?.scrollIntoView({ block: 'center' });
 }

@@ -367,8 +367,13 @@ impl App {
             now,
         );
         for n in shown {
-            self.inner.port.notify(&n.title, &n.body);
+            self.inner.port.notify(&n);
         }
+    }
+
+    /// A notification was clicked: the front end shows that project's feed at that line.
+    pub fn notification_clicked(&self, target: FocusView) {
+        self.publish(UiEvent::Focus(target));
     }
 
     pub(crate) fn signed(&self) -> Option<Arc<Signed>> {
@@ -474,7 +479,7 @@ impl App {
                     .unwrap_or_else(|| "a project".into())
             });
         for n in due {
-            self.inner.port.notify(&n.title, &n.body);
+            self.inner.port.notify(&n);
         }
     }
 }

@@ -28,6 +28,9 @@ pub struct Settings {
     pub notify: BTreeMap<String, bool>,
     /// Start hidden in the tray.
     pub start_hidden: bool,
+    /// Start when the user logs in (the shell registers it with the OS: an XDG autostart
+    /// entry on Linux, a launch agent on macOS, the Run key on Windows).
+    pub start_at_login: bool,
 }
 
 /// What the user changed; fields left out keep their current value.
@@ -43,6 +46,9 @@ pub struct SettingsPatch {
     /// Start hidden in the tray.
     #[ts(optional)]
     pub start_hidden: Option<bool>,
+    /// Start at login.
+    #[ts(optional)]
+    pub start_at_login: Option<bool>,
     /// Per-project notification switches to set (other projects keep theirs).
     #[ts(optional)]
     pub notify: Option<BTreeMap<String, bool>>,
@@ -59,6 +65,9 @@ impl Settings {
         }
         if let Some(start_hidden) = patch.start_hidden {
             self.start_hidden = start_hidden;
+        }
+        if let Some(start_at_login) = patch.start_at_login {
+            self.start_at_login = start_at_login;
         }
         for (project, on) in patch.notify.unwrap_or_default() {
             self.notify.insert(project.to_ascii_lowercase(), on);
