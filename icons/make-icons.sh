@@ -17,11 +17,16 @@ convert icon.png -resize 32x32 PNG32:32x32.png
 convert icon.png -resize 128x128 PNG32:128x128.png
 convert icon.png -resize 256x256 PNG32:128x128@2x.png
 
-# Tray icons: the hive with a status dot in the lower right corner.
+# Tray icons: the hive with a status dot in the lower right corner. Panels are light or dark,
+# so every shape has a dark rim (it reads on light panels) around a bright fill (it reads on
+# dark ones); the dot sits in a white ring inside a dark one. src-tauri's test
+# `tray_icons_read_on_light_and_dark_panels` checks the contrast of every icon's edge.
 tray() { # name colour
   convert -size 64x64 xc:none \
-    -fill '#F2A93B' -draw "polygon $(hex 28 30 27)" \
-    -fill '#1F2430' -draw "polygon $(hex 28 30 15)" \
+    -fill '#1F2430' -draw "polygon $(hex 28 30 29)" \
+    -fill '#F2A93B' -draw "polygon $(hex 28 30 25)" \
+    -fill '#1F2430' -draw "polygon $(hex 28 30 14)" \
+    -fill '#1F2430' -draw "circle 48,48 48,31" \
     -fill '#FFFFFF' -draw "circle 48,48 48,33" \
     -fill "$2" -draw "circle 48,48 48,36" \
     PNG32:"tray-$1.png"

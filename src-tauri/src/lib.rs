@@ -2,11 +2,13 @@
 //! decode their input and call the model; the shell owns the window, the tray, notifications
 //! and the settings file. No auth, REST or socket logic lives here.
 
+pub mod autostart;
 pub mod commands;
 pub mod diagnostics_file;
 pub mod ipc_log;
 pub mod settings_store;
 pub mod shell;
+pub mod window_state;
 
 use std::sync::{Arc, Mutex};
 
@@ -64,6 +66,17 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
+        // Size, position and maximised state come back on the next start; whether the window
+        // shows is the "Start hidden in the tray" setting's call, not the last session's.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(window_state::flags())
+                .build(),
+        )
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::snapshot,
@@ -82,12 +95,17 @@ pub fn run() {
             commands::update_settings,
             commands::notify,
         ])
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
+        .on_window_event(|window, event| match event {
+            WindowEvent::CloseRequested { api, .. } => {
                 // Closing hides to the tray; Quit is in the tray menu.
                 api.prevent_close();
+                window_state::save(window.app_handle());
                 let _ = window.hide();
             }
+            WindowEvent::Resized(_) | WindowEvent::Moved(_) => {
+                window_state::save_soon(window.app_handle());
+            }
+            _ => {}
         })
         .setup(move |tauri_app| {
             let handle = tauri_app.handle().clone();
@@ -111,6 +129,8 @@ pub fn run() {
             });
             tauri_app.manage(app.clone());
             shell::build_tray(&handle, app.clone(), &port)?;
+            shell::on_notification_click(&handle, app.clone());
+            autostart::follow(&handle, app.settings().start_at_login);
             if app.settings().start_hidden {
                 if let Some(w) = tauri_app.get_webview_window("main") {
                     w.hide()?;

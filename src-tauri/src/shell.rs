@@ -4,7 +4,9 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use devhive_core::app::{App, SettingsPatch, TrayState, UiEvent, UiPort, UI_EVENT};
+use devhive_core::app::{
+    App, FocusView, Notice, SettingsPatch, TrayState, UiEvent, UiPort, UI_EVENT,
+};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -57,6 +59,7 @@ impl UiPort for TauriPort {
             if let Some(pause) = self.pause.get() {
                 let _ = pause.set_checked(settings.paused);
             }
+            crate::autostart::follow(&self.app, settings.start_at_login);
         }
         if crate::ipc_log::enabled() {
             let value = serde_json::to_value(&event).unwrap_or_default();
@@ -67,13 +70,16 @@ impl UiPort for TauriPort {
         }
     }
 
-    fn notify(&self, title: &str, body: &str) {
+    fn notify(&self, notice: &Notice) {
+        // The target rides along in the notification's `extra`; a click hands it back
+        // (`on_notification_click`).
         let shown = self
             .app
             .notification()
             .builder()
-            .title(title)
-            .body(body)
+            .title(&notice.title)
+            .body(&notice.body)
+            .extra(FOCUS_KEY, &notice.target)
             .show();
         if let Err(error) = shown {
             tracing::warn!(%error, "notification failed");
@@ -118,6 +124,31 @@ impl UiPort for TauriPort {
         if let Err(error) = queued {
             tracing::warn!(%error, "tray update not queued");
         }
+    }
+}
+
+/// The `extra` entry of a notification that says where a click on it leads.
+const FOCUS_KEY: &str = "devhive_focus";
+
+/// A click on one of our notifications (`tap`: where the notification server reports it, as
+/// dunst and GNOME do) shows the window at that project's line.
+pub fn on_notification_click(handle: &AppHandle, model: App) {
+    let app = handle.clone();
+    let registered = handle.notification().on_action(move |performed| {
+        if performed.action_id() != "tap" && performed.action_id() != "default" {
+            return;
+        }
+        let target = performed
+            .notification()
+            .and_then(|n| n.extra().get(FOCUS_KEY).cloned())
+            .and_then(|v| serde_json::from_value::<FocusView>(v).ok());
+        show_main(&app);
+        if let Some(target) = target {
+            model.notification_clicked(target);
+        }
+    });
+    if let Err(error) = registered {
+        tracing::warn!(%error, "notification clicks will not be reported");
     }
 }
 

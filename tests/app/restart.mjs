@@ -10,7 +10,7 @@
 // Env: DEVHIVE_BIN, DEVHIVE_SANDBOX_BIN (default target/debug/…), SHOTS (screenshot dir).
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,11 @@ const catchUps = () =>
     ? readFileSync(env.DEVHIVE_IPC_LOG, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.name === 'catch-up').map((r) => r.payload)
     : [];
 const step = (name) => console.log(`-- ${name}`);
+// tauri-plugin-window-state's file in the app config dir (for a failure's message).
+const savedWindowState = () => {
+  const f = join(env.XDG_CONFIG_HOME, 'dev.devhive.desktop', '.window-state.json');
+  return existsSync(f) ? readFileSync(f, 'utf8') : 'none';
+};
 const t0 = Date.now();
 
 // ---- the sandbox, behind a relay that can go away ------------------------------------------
@@ -129,12 +134,35 @@ try {
   await app.click('[data-testid=tab-settings]');
   await app.click('[data-testid=quiet]');
   await waitFor(() => app.exec('return document.querySelector("[data-testid=quiet]").checked'), 'quiet checked', 5_000);
+  // Start when I log in: an XDG autostart entry appears (in this test's HOME), and goes when unticked.
+  const autostartDir = join(home, '.config/autostart');
+  const entries = () => (existsSync(autostartDir) ? readdirSync(autostartDir).filter((f) => f.endsWith('.desktop')) : []);
+  await app.click('[data-testid=start-at-login]');
+  await waitFor(() => entries().length === 1, 'an autostart entry', 5_000);
+  const entry = readFileSync(join(autostartDir, entries()[0]), 'utf8');
+  assert.ok(entry.split('\n').some((l) => l.startsWith('Exec=') && l.includes(bin)), `the entry starts this binary: ${entry}`);
+  await app.click('[data-testid=start-at-login]');
+  await waitFor(() => entries().length === 0, 'the autostart entry removed', 5_000);
+  await app.click('[data-testid=start-at-login]');
+  await waitFor(() => entries().length === 1, 'the autostart entry back', 5_000);
+  // A size of the user's own, to come back after the restart (saved when the window closes).
+  await app.setRect({ width: 900, height: 640 });
+  const sized = await waitFor(async () => { const [w, h] = await app.size(); return w === 900 && h === 640 && [w, h]; }, 'the window resized', 5_000).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await app.size())}`);
+  });
+  await waitFor(() => /"width":\s*900/.test(savedWindowState()), 'the window state saved once the resize settled', 5_000);
   await waitFor(() => keychain() !== '', 'the session in the keychain', 5_000);
   await waitFor(() => catchUps().some((c) => c.project_id === ids.Apollo && c.baseline), 'the history baseline of Apollo', 10_000);
+  // A task line seen live: after the restart it can only come back from the stored feed (the
+  // first fetch of a project seeds the feed with messages, never with task lines).
+  const bobLogin = await rest('POST', '/api/v1/auth/login', null, { username: 'bob', password: 'password123' });
+  const liveTask = `seen live before the restart ${Date.now()}`;
+  await rest('POST', `/api/v1/projects/${ids.Apollo}/tasks`, bobLogin.token, { description: liveTask, status: 0 });
+  await app.click('[data-testid=tab-feed]');
+  await waitFor(async () => (await app.texts('[data-testid=feed-item] .feed-text')).some((t) => t.includes(liveTask)), 'the new task in the live feed', 10_000);
   await quit();
 
   step('1b. while the app is closed, bob writes to Apollo');
-  const bobLogin = await rest('POST', '/api/v1/auth/login', null, { username: 'bob', password: 'password123' });
   const missed = `while alice was away ${Date.now()}`;
   await rest('POST', `/api/v1/projects/${ids.Apollo}/messages`, bobLogin.token, { content: missed });
 
@@ -147,7 +175,20 @@ try {
     return screen === 'Live';
   }, 'resumed and Live', 30_000, 50);
   assert.ok(!seen.has('signin'), `the sign-in form never showed: saw ${[...seen].join(', ')}`);
-  step('2a. "While you were away" shows bob\'s message, and Apollo counts it unread');
+  assert.deepEqual(await app.size(), sized, `the window came back at the size it was left (saved: ${savedWindowState()})`);
+  assert.equal(entries().length, 1, 'start at login is still registered');
+  await app.click('[data-testid=tab-settings]');
+  const loginBack = await waitFor(() => app.exec('const c = document.querySelector("[data-testid=start-at-login]"); return c ? String(c.checked) : null'), 'the settings tab', 5_000);
+  assert.equal(loginBack, 'true', 'and still ticked');
+  step('2a. the feed is restored: the task line seen live before the restart is back, under a day heading');
+  await app.click('[data-testid=tab-feed]');
+  await waitFor(async () => (await app.texts('.feed-item.kind-task .feed-text')).some((t) => t.includes('Apollo')), 'the stored task line in the feed', 15_000).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await app.texts('[data-testid=feed-item] .feed-text'))}`);
+  });
+  assert.ok((await app.texts('[data-testid=feed-day]')).includes('Today'), 'a "Today" heading above today\'s lines');
+  assert.match((await app.texts('[data-testid=feed-item] time'))[0], /^\d\d:\d\d$/, 'absolute clock times');
+
+  step('2b. "While you were away" shows bob\'s message, and Apollo counts it unread');
   await waitFor(async () => (await app.texts('[data-testid=away-item] .feed-text')).some((t) => t.includes(missed)), 'the missed message under While you were away', 15_000);
   await waitFor(async () => (await app.texts('[data-testid=unread-count]')).includes('Apollo: 1 unread'), 'Apollo: 1 unread', 5_000).catch(async (e) => {
     throw new Error(`${e.message}: ${JSON.stringify(await app.texts('[data-testid=unread-count]'))}`);

@@ -11,7 +11,8 @@ refreshes), and then, like a panel:
   3. clicks each entry: Pause toggles its check and is saved in settings.json; Reconnect now
      -> the sandbox counts new handshakes; Refresh session now -> it counts a refresh;
   4. closing the window keeps the app and its tray item (close-to-tray); while hidden, a
-     message by another user still reaches the notification daemon (dunst); a second launch
+     message by another user still reaches the notification daemon (dunst), and clicking it
+     (dunstctl action) shows the window; a second launch
      exits at once and shows the first window (single instance);
   5. Quit DevHive -> the app exits with status 0.
 Run inside scripts/with-session --notifications (Xvfb, D-Bus):
@@ -346,6 +347,13 @@ def main():
         rest(base, "POST", f"/api/v1/projects/{projects[0]['id']}/messages", bob, {"content": hello})
         wait_for(lambda: any(hello in n for n in notified), "a notification with bob's message", 20)
         assert window_state() != "IsViewable", "the window stayed hidden"
+
+        step("4b'. clicking the notification (dunst's default action) shows the window")
+        subprocess.run(["dunstctl", "action", "0"], check=True, timeout=10)
+        wait_for(lambda: window_state() == "IsViewable", "the window shown by the click", 10)
+        wid, _ = app_window()
+        close_window(wid)
+        wait_for(lambda: window_state() in ("IsUnMapped", "IsUnviewable"), "the window hidden again", 10)
 
         step("4c. single instance: a second launch exits and shows the first window")
         second = subprocess.run([BIN, "--demo"], env=env, capture_output=True, timeout=30)

@@ -62,6 +62,9 @@ export async function openApp(wd, binary, args = []) {
       await wd('POST', `/session/${session}/element/${id}/clear`, {});
       await wd('POST', `/session/${session}/element/${id}/value`, { text });
     },
+    /** The window's outer size, as the page sees it. */
+    size: () => exec('return [window.outerWidth, window.outerHeight]'),
+    setRect: (rect) => wd('POST', `/session/${session}/window/rect`, rect),
     close: () => wd('DELETE', `/session/${session}`).catch(() => undefined),
   };
   return app;

@@ -10,7 +10,7 @@ const signedOut = {
 };
 const settings = {
   server: { choice: 'fly', url: null, ws_url: null, flavour: 'fly', api_version: 'b' },
-  watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false, proxy: null, ca_file: null,
+  watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false, start_at_login: false, proxy: null, ca_file: null,
 };
 
 /** Installs the mock backend; `fixture` is plain data (it crosses into the page). */
@@ -128,7 +128,26 @@ export const scenarios = {
       return window.__harness.emit('feed-event', { project_id: P1, kind: 'cache_invalidate', resource: 'task', action: 'UPDATE', id: 't1', summary: null, at_ms: t + 1 });
     }, { P1, t });
     await page.waitForFunction(() => document.querySelector('[data-testid=feed-item] .feed-text')?.textContent === 'bob’s ‘Fix login’ moved to Done in Apollo');
-    assert.match(await page.textContent('[data-testid=feed]'), /2 min ago/);
+    // Absolute times under day headings: the task line shows its clock time, not "2 min ago".
+    const hm = (ms) => { const d = new Date(ms); return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`; };
+    assert.equal(await page.textContent('[data-testid=feed-item] time'), hm(t + 1));
+    assert.equal((await page.$$eval('[data-testid=feed-day]', (els) => els.map((e) => e.textContent)))[0], 'Today');
+  },
+
+  async 'a clicked notification opens the feed at its line, filtered to its project'({ page, base, assert }) {
+    const t = now();
+    await mockBackend(page, {
+      projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')],
+      messages: [msg('m1', 'bob', 'Can someone review?', t - 120_000), msg('m0', 'carol', 'Morning!', t - 3_600_000)],
+    });
+    await page.goto(base);
+    await page.waitForSelector('[data-testid=feed-item]');
+    await page.click('[data-testid=tab-settings]');
+    await page.evaluate((P1) => window.__harness.emit('focus', { project_id: P1, key: 'message/m0' }), P1);
+    await page.waitForSelector('[data-testid=feed-item].focused');
+    assert.equal(await page.textContent('[data-testid=feed-item].focused .feed-text'), 'carol: Morning!');
+    assert.equal(await page.$$eval('[data-testid=feed-item].focused', (els) => els.length), 1, 'one line is focused');
+    assert.equal(await page.inputValue('[data-testid=feed-filter]'), P1, 'filtered to its project');
   },
 
   async 'projects show a badge for every connection state and Remove for 403/404'({ page, base, assert }) {

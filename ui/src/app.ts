@@ -11,9 +11,10 @@ import type { SettingsPatch } from './generated/SettingsPatch';
 import type { SignInRequest } from './generated/SignInRequest';
 import type { TimelineEntryView } from './generated/TimelineEntryView';
 import { Continuity } from './continuity';
+import type { FocusView } from './generated/FocusView';
 import { commands, onEvents, toAppError } from './ipc';
 import { DataCache } from './model/cache';
-import { describeChange, describeEvent, mergeFeed, type FeedItem } from './model/feed';
+import { describeChange, describeEvent, mergeFeed, storedLine, type FeedItem } from './model/feed';
 import { errorMessage } from './model/viewmodel';
 
 /** The screens behind the navigation. */
@@ -33,6 +34,8 @@ export interface Model {
   settings: Settings;
   feed: FeedItem[];
   filter: string | null;
+  /** The feed line a clicked notification told of (highlighted and scrolled to). */
+  focused: string | null;
   tab: Tab;
   signIn: { busy: boolean; error: AppError | null };
   now: number;
@@ -51,8 +54,8 @@ const SIGNED_OUT: SessionView = {
 export function initialModel(now: number): Model {
   return {
     app: null, phase: { phase: 'starting' }, session: SIGNED_OUT, projects: [], connections: {}, userId: null,
-    timeline: [], settings: { server: null, watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false, proxy: null, ca_file: null },
-    feed: [], filter: null, tab: 'feed', signIn: { busy: false, error: null }, now,
+    timeline: [], settings: { server: null, watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false, start_at_login: false, proxy: null, ca_file: null },
+    feed: [], filter: null, focused: null, tab: 'feed', signIn: { busy: false, error: null }, now,
     notice: null, diagnostics: null, loaded: false,
   };
 }
@@ -68,7 +71,7 @@ export class App {
     this.model = initialModel(Date.now());
     this.continuity = new Continuity(() => this.redraw(), {
       post: (p, c) => commands.postMessage(p, c), storedFeed: () => commands.storedFeed(), markAllRead: () => commands.markAllRead(),
-    });
+    }, (items) => this.addFeed(items.map((i) => storedLine(i, this.projectName(i.project_id))), false));
     this.cache = new DataCache({
       fetch: (k) => commands.fetchResource(k.projectId, k.kind, k.id),
       now: () => Date.now(),
@@ -102,7 +105,7 @@ export class App {
     if (!notify) return;
     this.continuity.sawLive(items.map((i) => i.key));
     // Only chat messages and task changes are worth a desktop notification.
-    const offer = items.filter((i) => i.kind === 'message' || i.kind === 'task').map((i) => ({ project_id: i.projectId, project_name: this.projectName(i.projectId), text: i.text, actor_id: i.actorId }));
+    const offer = items.filter((i) => i.kind === 'message' || i.kind === 'task').map((i) => ({ project_id: i.projectId, project_name: this.projectName(i.projectId), text: i.text, actor_id: i.actorId, key: i.key }));
     if (offer.length > 0) commands.notify(offer).catch(() => undefined);
   }
 
@@ -126,6 +129,7 @@ export class App {
       'timeline-appended': (t) => this.set({ timeline: [...this.model.timeline, t].slice(-1000) }),
       'projects-changed': (projects) => this.set({ projects }),
       'settings-changed': (settings) => this.set({ settings }),
+      focus: (f) => this.focus(f),
     });
     window.setInterval(() => this.set({ now: Date.now() }), 1000);
     try {
@@ -192,6 +196,15 @@ export class App {
 
   setFilter(filter: string | null): void {
     this.set({ filter });
+  }
+
+  /**
+   * A notification was clicked: the feed, filtered to its project when that is watched, with
+   * its line highlighted (a summary has no line: the project's feed is enough).
+   */
+  focus(f: FocusView): void {
+    const watched = f.project_id in this.model.connections;
+    this.set({ tab: 'feed', filter: watched ? f.project_id : this.model.filter, focused: f.key });
   }
 
   /** Watches or unwatches one project. */

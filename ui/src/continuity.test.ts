@@ -78,6 +78,23 @@ describe('restored feed', () => {
   });
 });
 
+describe('restored live lines', () => {
+  it('hands the stored lines that were shown live back to the feed, not to "While you were away"', async () => {
+    const stored = {
+      items: [
+        { project_id: 'p', catch_up: false, resource: 'task', action: 'UPDATE', id: 't1', summary: 'Fix login', at_ms: 3, read: true },
+        { project_id: 'p', catch_up: true, resource: 'message', action: 'INSERT', id: 'm1', summary: 'bob: hi', at_ms: 5, read: false },
+      ],
+      unread: { p: 1 },
+    };
+    const restored = vi.fn();
+    const c = new Continuity(() => undefined, { post: vi.fn(), storedFeed: vi.fn().mockResolvedValue(stored), markAllRead: vi.fn() }, restored);
+    await c.restore();
+    expect(restored).toHaveBeenCalledWith([stored.items[0]]);
+    expect(c.away.map((i) => i.id)).toEqual(['m1']);
+  });
+});
+
 describe('live and missed', () => {
   it('a message seen live this session is not repeated under "While you were away"', () => {
     const c = new Continuity(() => undefined, port(vi.fn()));

@@ -9,6 +9,7 @@ import type { CatchUpView } from './generated/CatchUpView';
 import type { MessageView } from './generated/MessageView';
 import type { MissedView } from './generated/MissedView';
 import type { StoredFeedView } from './generated/StoredFeedView';
+import type { StoredItemView } from './generated/StoredItemView';
 
 /** One missed item with its project. */
 export interface AwayItem extends MissedView {
@@ -80,6 +81,8 @@ export class Continuity {
   constructor(
     private readonly redraw: () => void,
     private readonly port: ContinuityPort,
+    /** Gets the stored lines that were shown live (a restart puts them back in the feed). */
+    private readonly restoredLive: (items: StoredItemView[]) => void = () => undefined,
   ) {}
 
   /** Feed keys seen live this session (`message/<id>`): a catch-up does not repeat them. */
@@ -102,7 +105,10 @@ export class Continuity {
     this.redraw();
   }
 
-  /** Loads the stored feed: unread catch-up items join "While you were away", counts follow. */
+  /**
+   * Loads the stored feed: lines shown live go back into the feed, unread catch-up items join
+   * "While you were away", counts follow.
+   */
   async restore(): Promise<void> {
     try {
       this.apply(await this.port.storedFeed());
@@ -129,6 +135,7 @@ export class Continuity {
       c.items.push({ resource: i.resource, action: i.action, id: i.id, summary: i.summary, at_ms: i.at_ms });
       byProject.set(i.project_id, c);
     }
+    this.restoredLive(v.items.filter((i) => !i.catch_up));
     let away = this.away;
     for (const c of byProject.values()) away = addCatchUp(away, this.unseen(c));
     this.away = away;

@@ -6,7 +6,6 @@
 use crate::history::AccountHistory;
 use devhive_core::app::{AuthedApi, FeedEventView};
 use devhive_core::catchup::{self, CatchUp, CatchUpError, RequestBudget, PER_MINUTE};
-use devhive_core::history::{FeedRecord, Origin};
 use devhive_core::session::Session;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -50,15 +49,7 @@ impl Recorder {
     /// whole on its blocking thread, or not at all.
     pub async fn live(&mut self, event: &FeedEventView) {
         self.dirty.insert(event.project_id.clone());
-        let record = FeedRecord {
-            at_ms: event.at_ms as i64,
-            project: event.project_id.clone(),
-            origin: Origin::Live,
-            resource: event.resource.clone().unwrap_or_else(|| event.kind.clone()),
-            action: event.action.clone().unwrap_or_default(),
-            item_id: event.id.clone().unwrap_or_default(),
-            summary: event.summary.clone().unwrap_or_else(|| event.kind.clone()),
-        };
+        let record = event.record();
         let store = Arc::clone(&self.account.store);
         let stored = tokio::task::spawn_blocking(move || store.append_feed(&[record])).await;
         if let Ok(Err(error)) = stored {
@@ -74,7 +65,7 @@ impl Recorder {
                 let fresh = catchup::fetch_snapshot(&self.api, &self.budget, &project).await?;
                 let store = Arc::clone(&self.account.store);
                 tokio::task::spawn_blocking(move || {
-                    store.exchange_snapshot(&project, &fresh, |_| ((), Vec::new()))
+                    store.exchange_snapshot(&project, &fresh, |_, _| ((), Vec::new()))
                 })
                 .await
                 .map_err(|_| CatchUpError::StoreTask)??;

@@ -193,7 +193,8 @@ impl Watch {
             UiEvent::PhaseChanged(_)
             | UiEvent::CatchUp(_)
             | UiEvent::TimelineAppended(_)
-            | UiEvent::SettingsChanged(_) => {}
+            | UiEvent::SettingsChanged(_)
+            | UiEvent::Focus(_) => {}
         }
         None
     }

@@ -210,6 +210,7 @@ async fn notifications_skip_my_own_actions_throttle_per_project_and_stop_when_pa
         project_name: project.into(),
         text: format!("{actor}: hello"),
         actor_id: Some(actor.into()),
+        key: Some(format!("message/{actor}")),
     };
     app.offer_notifications(vec![item("apollo", &me)]);
     assert!(

@@ -189,6 +189,7 @@ async fn pausing_is_announced_to_every_front_end_and_silences_notifications() {
         project_name: "Apollo".into(),
         text: "bob: hello".into(),
         actor_id: Some(devhive_sandbox::demo::BOB.to_string()),
+        key: None,
     }]);
     assert!(
         port.notes.lock().unwrap().is_empty(),

@@ -19,4 +19,8 @@ text: string,
 /**
  * Who did it, when known.
  */
-actor_id: string | null, };
+actor_id: string | null, 
+/**
+ * The line's key in the front end's feed, so a click on the notification can show it.
+ */
+key?: string, };

@@ -38,4 +38,10 @@ proxy: string | null,
 /**
  * A PEM file of CA certificates to trust besides the operating system's.
  */
-ca_file: string | null, };
+ca_file: string | null, 
+/**
+ * Start when the user logs in (the shell registers it with the OS: an XDG autostart
+ * entry on Linux, a launch agent on macOS, the Run key on Windows).
+ */
+start_at_login: boolean };
+

@@ -17,6 +17,10 @@ quiet?: boolean,
  */
 start_hidden?: boolean, 
 /**
+ * Start at login.
+ */
+start_at_login?: boolean, 
+/**
  * Per-project notification switches to set (other projects keep theirs).
  */
 notify?: { [key in string]?: boolean }, 

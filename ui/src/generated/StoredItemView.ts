@@ -33,6 +33,6 @@ summary: string,
  */
 at_ms: number, 
 /**
- * At or below the project's read mark.
+ * Seen live, or at or below the project's read mark.
  */
 read: boolean, };

@@ -2,6 +2,7 @@
 import type { CatchUpView } from "./CatchUpView";
 import type { ConnectionView } from "./ConnectionView";
 import type { FeedEventView } from "./FeedEventView";
+import type { FocusView } from "./FocusView";
 import type { Phase } from "./Phase";
 import type { ProjectView } from "./ProjectView";
 import type { ResyncView } from "./ResyncView";
@@ -12,4 +13,4 @@ import type { TimelineEntryView } from "./TimelineEntryView";
 /**
  * One change a front end should show.
  */
-export type UiEvent = { "type": "phase-changed", "payload": Phase } | { "type": "session-changed", "payload": SessionView } | { "type": "connection-changed", "payload": ConnectionView } | { "type": "feed-event", "payload": FeedEventView } | { "type": "resync", "payload": ResyncView } | { "type": "catch-up", "payload": CatchUpView } | { "type": "timeline-appended", "payload": TimelineEntryView } | { "type": "projects-changed", "payload": Array<ProjectView> } | { "type": "settings-changed", "payload": Settings };
+export type UiEvent = { "type": "phase-changed", "payload": Phase } | { "type": "session-changed", "payload": SessionView } | { "type": "connection-changed", "payload": ConnectionView } | { "type": "feed-event", "payload": FeedEventView } | { "type": "resync", "payload": ResyncView } | { "type": "catch-up", "payload": CatchUpView } | { "type": "timeline-appended", "payload": TimelineEntryView } | { "type": "projects-changed", "payload": Array<ProjectView> } | { "type": "settings-changed", "payload": Settings } | { "type": "focus", "payload": FocusView };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countdown, describeChange, describeEvent, mergeFeed, relativeTime } from './feed';
+import { clockTime, countdown, describeChange, describeEvent, mergeFeed, relativeTime, storedLine } from './feed';
+import { withDays } from '../views/feed';
 
 const msg = (id: string, sender: string, content: string, at = 1000) => ({ id, project_id: 'p1', sender_id: `u-${sender}`, sender, content, created_at_ms: at });
 
@@ -60,5 +61,34 @@ describe('time formatting', () => {
   it('countdown shows mm:ss and never goes negative', () => {
     expect(countdown(14 * 60_000 + 5_000)).toBe('14:05');
     expect(countdown(-5)).toBe('00:00');
+  });
+});
+
+describe('the feed after a restart', () => {
+  const stored = (over: object) => ({ project_id: 'p1', catch_up: false, resource: 'task', action: 'UPDATE', id: 't1', summary: '', at_ms: 1000, read: true, ...over });
+
+  it('a stored line reads plainly, with what the server said when it said something', () => {
+    expect(storedLine(stored({ summary: 'Fix login' }), 'Apollo').text).toBe('Task ‘Fix login’ updated in Apollo');
+    expect(storedLine(stored({}), 'Apollo').text).toBe('Task updated in Apollo');
+    expect(storedLine(stored({ resource: 'project_members', action: 'INSERT', id: 'p1:u2' }), 'Apollo').text).toBe('Membership added in Apollo');
+    const m = storedLine(stored({ resource: 'message', action: 'INSERT', id: 'm1' }), 'Apollo');
+    expect([m.key, m.text, m.kind]).toEqual(['message/m1', 'A message was posted in Apollo', 'message']);
+  });
+
+  it('a fresh line replaces a restored one with the same key, never the other way round', () => {
+    const restored = storedLine(stored({ resource: 'message', action: 'INSERT', id: 'm1' }), 'Apollo');
+    const fresh = describeChange({ kind: 'messages', projectId: 'p1', before: [], after: [msg('m1', 'bob', 'hi', 1000)] }, 'Apollo', 0);
+    const feed = mergeFeed(mergeFeed([], [restored]), fresh);
+    expect(feed.map((i) => i.text)).toEqual(['bob: hi']);
+    expect(mergeFeed(feed, [restored]).map((i) => i.text)).toEqual(['bob: hi']);
+  });
+
+  it('lines carry clock times under one heading per day, newest first', () => {
+    const day = 86_400_000;
+    const now = new Date(2026, 11, 3, 12, 0).getTime();
+    const at = (ms: number, key: string) => ({ key, projectId: 'p1', at: ms, text: key, kind: 'task' as const, actorId: null });
+    const rows = withDays([at(now - 60_000, 'a'), at(now - 120_000, 'b'), at(now - day, 'c')], now);
+    expect(rows.map((r) => r.day ?? r.item?.key)).toEqual(['Today', 'a', 'b', 'Yesterday', 'c']);
+    expect(clockTime(new Date(2026, 11, 3, 9, 4).getTime())).toBe('09:04');
   });
 });

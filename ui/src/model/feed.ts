@@ -1,5 +1,6 @@
 import type { FeedEventView } from '../generated/FeedEventView';
 import type { MessageView } from '../generated/MessageView';
+import type { StoredItemView } from '../generated/StoredItemView';
 import type { TaskView } from '../generated/TaskView';
 import type { CacheChange } from './cache';
 
@@ -15,6 +16,8 @@ export interface FeedItem {
   kind: 'message' | 'task' | 'sprint' | 'member' | 'project';
   /** The user id who did it, when known (own actions are not notified). */
   actorId: string | null;
+  /** Restored from the history after a restart: a fresh line with the same key replaces it. */
+  restored?: boolean;
 }
 
 /** Quotes a title the way the feed does, shortened to keep lines calm. */
@@ -130,13 +133,42 @@ export function describeEvent(e: FeedEventView, projectName: string): FeedItem |
   return { key: `${resource}/${e.id ?? ''}/${e.at_ms}`, projectId: e.project_id, at: e.at_ms, text, kind: resource, actorId: null };
 }
 
-/** Adds items newest first, without duplicates, keeping at most `max`. */
+/**
+ * Adds items newest first, without duplicates, keeping at most `max`. A line restored from the
+ * history gives way to a fresh line with the same key (which says more); a restored line never
+ * replaces one already shown.
+ */
 export function mergeFeed(feed: FeedItem[], items: FeedItem[], max = 300): FeedItem[] {
   if (items.length === 0) return feed;
-  const keys = new Set(feed.map((f) => f.key));
-  const fresh = items.filter((i) => !keys.has(i.key));
+  const shown = new Map(feed.map((f) => [f.key, f]));
+  const fresh = items.filter((i) => {
+    const had = shown.get(i.key);
+    return !had || (had.restored === true && i.restored !== true);
+  });
   if (fresh.length === 0) return feed;
-  return [...fresh, ...feed].sort((a, b) => b.at - a.at).slice(0, max);
+  const replaced = new Set(fresh.map((i) => i.key));
+  return [...fresh, ...feed.filter((f) => !replaced.has(f.key))].sort((a, b) => b.at - a.at).slice(0, max);
+}
+
+/** One line of the stored feed (what was shown live before a restart) as a feed line. */
+export function storedLine(i: StoredItemView, projectName: string): FeedItem {
+  const verb = VERBS[i.action] ?? 'changed';
+  const base = { projectId: i.project_id, at: i.at_ms, actorId: null, restored: true };
+  if (i.resource === 'message') {
+    const text = i.summary ? `Message in ${projectName}: ${quote(i.summary)}` : `A message was posted in ${projectName}`;
+    return { ...base, key: `message/${i.id}`, text, kind: 'message' };
+  }
+  const kind: FeedItem['kind'] = i.resource.includes('member') ? 'member'
+    : i.resource === 'sprint' || i.resource === 'project' ? i.resource : 'task';
+  const noun = { task: 'Task', sprint: 'Sprint', project: 'Project', member: 'Membership', message: 'Message' }[kind];
+  const text = i.summary && kind !== 'member' ? `${noun} ${quote(i.summary)} ${verb} in ${projectName}` : `${noun} ${verb} in ${projectName}`;
+  return { ...base, key: `stored/${i.resource}/${i.id}/${i.at_ms}`, text, kind };
+}
+
+/** The clock time of a feed line, "09:14" (its day is the heading above it). */
+export function clockTime(at: number): string {
+  const d = new Date(at);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 /** "just now", "42 s ago", "3 min ago", "2 h ago", "4 d ago". */

@@ -1,8 +1,9 @@
-import { html, type TemplateResult } from 'lit-html';
+import { html, nothing, type TemplateResult } from 'lit-html';
+import { ref } from 'lit-html/directives/ref.js';
 import { repeat } from 'lit-html/directives/repeat.js';
 import type { App } from '../app';
-import { awayView, composerView, unreadView } from '../continuity';
-import { relativeTime } from '../model/feed';
+import { awayView, composerView, dayName, unreadView } from '../continuity';
+import { clockTime, type FeedItem } from '../model/feed';
 
 /** The live feed, newest first, with a project filter. */
 export function feedView(app: App): TemplateResult {
@@ -26,14 +27,37 @@ export function feedView(app: App): TemplateResult {
       ? html`<p class="empty" data-testid="feed-empty">Nothing yet. New messages and changes in your projects appear here as they happen.</p>`
       : html`<ol class="feed" data-testid="feed">
           ${repeat(
-            items,
+            withDays(items, m.now),
             // Keyed: a new item is one inserted row, not a rewrite of every row below it.
-            (i) => i.key,
-            (i) => html`<li class="feed-item kind-${i.kind}" data-testid="feed-item">
-              <span class="feed-text">${i.text}</span>
-              <span class="feed-meta"><span class="tag">${app.projectName(i.projectId)}</span><time>${relativeTime(i.at, m.now)}</time></span>
+            (r) => r.key,
+            (r) => r.day !== undefined
+              ? html`<li class="feed-day" data-testid="feed-day">${r.day}</li>`
+              : html`<li class="feed-item kind-${r.item.kind}${r.item.key === m.focused ? ' focused' : ''}" data-testid="feed-item" data-key=${r.item.key} ${r.item.key === m.focused ? ref(scrollTo) : nothing}>
+              <span class="feed-text">${r.item.text}</span>
+              <span class="feed-meta"><span class="tag">${app.projectName(r.item.projectId)}</span><time datetime=${new Date(r.item.at).toISOString()}>${clockTime(r.item.at)}</time></span>
             </li>`,
           )}
         </ol>`}
   </section>`;
+}
+
+/** A feed row: a day heading ("Today", "Yesterday", "Mon 30 Nov") or a line under it. */
+type Row = { key: string; day: string; item?: undefined } | { key: string; day?: undefined; item: FeedItem };
+
+/** The lines (newest first) with a heading wherever the day changes. */
+export function withDays(items: FeedItem[], now: number): Row[] {
+  const rows: Row[] = [];
+  let last: string | null = null;
+  for (const item of items) {
+    const day = dayName(item.at, now);
+    if (day !== last) rows.push({ key: `day/${day}`, day });
+    last = day;
+    rows.push({ key: item.key, item });
+  }
+  return rows;
+}
+
+/** Brings the focused line into view once it is rendered. */
+function scrollTo(el?: Element): void {
+  el?.scrollIntoView({ block: 'center' });
 }

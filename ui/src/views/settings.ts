@@ -21,7 +21,8 @@ export function settingsView(app: App): TemplateResult {
     </fieldset>
     <fieldset>
       <legend>Window</legend>
-      <label class="check"><input type="checkbox" .checked=${s.start_hidden} @change=${(e: Event) => app.saveSettings({ start_hidden: checked(e) })} /> Start hidden in the tray</label>
+      <label class="check"><input type="checkbox" data-testid="start-at-login" .checked=${s.start_at_login} @change=${(e: Event) => app.saveSettings({ start_at_login: checked(e) })} /> Start when I log in</label>
+      <label class="check"><input type="checkbox" data-testid="start-hidden" .checked=${s.start_hidden} @change=${(e: Event) => app.saveSettings({ start_hidden: checked(e) })} /> Start hidden in the tray</label>
     </fieldset>
     <fieldset>
       <legend>Network</legend>

@@ -37,6 +37,8 @@ pub enum UiEvent {
     ProjectsChanged(Vec<ProjectView>),
     /// The settings changed (from any front end, the tray, or a sign-in).
     SettingsChanged(Settings),
+    /// A notification was clicked: show that project's feed at that line.
+    Focus(FocusView),
 }
 
 impl UiEvent {
@@ -52,6 +54,7 @@ impl UiEvent {
             Self::TimelineAppended(_) => "timeline-appended",
             Self::ProjectsChanged(_) => "projects-changed",
             Self::SettingsChanged(_) => "settings-changed",
+            Self::Focus(_) => "focus",
         }
     }
 }
@@ -60,8 +63,9 @@ impl UiEvent {
 pub trait UiPort: Send + Sync + 'static {
     /// Shows one change.
     fn publish(&self, event: UiEvent);
-    /// Shows a desktop notification (front ends without notifications ignore it).
-    fn notify(&self, _title: &str, _body: &str) {}
+    /// Shows a desktop notification (front ends without notifications ignore it). A click on
+    /// it comes back as [`super::App::notification_clicked`] with `notice.target`.
+    fn notify(&self, _notice: &super::Notice) {}
     /// Updates the tray icon and tooltip (front ends without a tray ignore it).
     fn tray(&self, _state: TrayState, _tooltip: &str) {}
 }

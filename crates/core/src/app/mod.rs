@@ -18,6 +18,7 @@ mod lifecycle;
 pub mod mapping;
 mod network;
 mod notify;
+mod record;
 mod resources;
 mod schedule;
 mod settings;
@@ -36,6 +37,7 @@ pub use event::{UiEvent, UiPort, UI_EVENT};
 pub use mapping::{epoch_ms, instant_ms};
 pub use network::{net_config, setting_proxy, NetOverrides, CA_FILE_VARIABLE};
 pub use notify::{Notice, NotifyItem, NotifyPolicy};
+pub use record::RESNAPSHOT_EVERY;
 pub use schedule::{ListSchedule, DEBOUNCE, REFRESH_EVERY};
 pub use settings::{
     JsonFileSettings, MemorySettings, Settings, SettingsError, SettingsPatch, SettingsStore,
@@ -95,8 +97,10 @@ pub struct AppConfig {
     /// Fetch the project list at all (off for one-shot commands such as `devhive status`).
     pub list_projects: bool,
     /// Keep the account's history and publish catch-ups after every resync (the CLI's
-    /// `watch` records its own and turns this off).
+    /// `watch` records its own and turns this off). Live lines are stored too.
     pub catch_up: bool,
+    /// How soon a project changed live is caught up again ([`RESNAPSHOT_EVERY`]).
+    pub resnapshot_every: Duration,
 }
 
 impl AppConfig {
@@ -121,6 +125,7 @@ impl AppConfig {
             watch_only: None,
             list_projects: true,
             catch_up: true,
+            resnapshot_every: RESNAPSHOT_EVERY,
         }
     }
 }
@@ -391,8 +396,13 @@ impl App {
             now,
         );
         for n in shown {
-            self.inner.port.notify(&n.title, &n.body);
+            self.inner.port.notify(&n);
         }
+    }
+
+    /// A notification was clicked: the front end shows that project's feed at that line.
+    pub fn notification_clicked(&self, target: FocusView) {
+        self.publish(UiEvent::Focus(target));
     }
 
     pub(crate) fn signed(&self) -> Option<Arc<Signed>> {
@@ -498,7 +508,7 @@ impl App {
                     .unwrap_or_else(|| "a project".into())
             });
         for n in due {
-            self.inner.port.notify(&n.title, &n.body);
+            self.inner.port.notify(&n);
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::settings::Settings;
 use super::throttle::{summary_text, Decision, NotifyThrottle};
+use super::view::FocusView;
 use serde::Deserialize;
 use tokio::time::Instant;
 use ts_rs::TS;
@@ -19,6 +20,10 @@ pub struct NotifyItem {
     pub text: String,
     /// Who did it, when known.
     pub actor_id: Option<String>,
+    /// The line's key in the front end's feed, so a click on the notification can show it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub key: Option<String>,
 }
 
 /// A notification to show now.
@@ -28,6 +33,8 @@ pub struct Notice {
     pub title: String,
     /// The sentence.
     pub body: String,
+    /// Where a click on it leads: the project, and the feed line (none for a summary).
+    pub target: FocusView,
 }
 
 /// The policy's state: the throttle.
@@ -62,6 +69,10 @@ impl NotifyPolicy {
             .map(|item| Notice {
                 title: item.project_name,
                 body: item.text,
+                target: FocusView {
+                    project_id: item.project_id,
+                    key: item.key,
+                },
             })
             .collect()
     }
@@ -81,6 +92,10 @@ impl NotifyPolicy {
             .map(|s| Notice {
                 title: "DevHive".into(),
                 body: summary_text(s.count, &name(&s.project)),
+                target: FocusView {
+                    project_id: s.project,
+                    key: None,
+                },
             })
             .collect()
     }
@@ -102,6 +117,7 @@ mod tests {
             project_name: project.to_uppercase(),
             text: format!("{actor}: hello"),
             actor_id: Some(actor.into()),
+            key: Some(format!("message/{actor}")),
         }
     }
 
@@ -133,12 +149,24 @@ mod tests {
             t0,
         );
         assert_eq!(shown.len(), 2, "one per project inside the window");
+        assert_eq!(
+            shown[0].target,
+            FocusView {
+                project_id: "apollo".into(),
+                key: Some("message/bob".into())
+            },
+            "a click leads to the line it tells of"
+        );
         let due = p.due(&s, t0 + Duration::from_secs(10), |id| format!("<{id}>"));
         assert_eq!(
             due,
             vec![Notice {
                 title: "DevHive".into(),
-                body: "1 new update in <apollo>".into()
+                body: "1 new update in <apollo>".into(),
+                target: FocusView {
+                    project_id: "apollo".into(),
+                    key: None
+                },
             }]
         );
     }

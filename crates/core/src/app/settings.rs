@@ -33,6 +33,9 @@ pub struct Settings {
     pub proxy: Option<String>,
     /// A PEM file of CA certificates to trust besides the operating system's.
     pub ca_file: Option<String>,
+    /// Start when the user logs in (the shell registers it with the OS: an XDG autostart
+    /// entry on Linux, a launch agent on macOS, the Run key on Windows).
+    pub start_at_login: bool,
 }
 
 /// What the user changed; fields left out keep their current value.
@@ -48,6 +51,9 @@ pub struct SettingsPatch {
     /// Start hidden in the tray.
     #[ts(optional)]
     pub start_hidden: Option<bool>,
+    /// Start at login.
+    #[ts(optional)]
+    pub start_at_login: Option<bool>,
     /// Per-project notification switches to set (other projects keep theirs).
     #[ts(optional)]
     pub notify: Option<BTreeMap<String, bool>>,
@@ -76,6 +82,9 @@ impl Settings {
         }
         if let Some(ca_file) = patch.ca_file {
             self.ca_file = Some(ca_file.trim().to_owned()).filter(|p| !p.is_empty());
+        }
+        if let Some(start_at_login) = patch.start_at_login {
+            self.start_at_login = start_at_login;
         }
         for (project, on) in patch.notify.unwrap_or_default() {
             self.notify.insert(project.to_ascii_lowercase(), on);

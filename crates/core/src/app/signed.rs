@@ -38,6 +38,8 @@ pub(crate) struct Signed {
     pub budget: Arc<crate::catchup::RequestBudget>,
     /// Wakes the project lister early (resync, project or membership event).
     list_now: Arc<Notify>,
+    /// Where live lines go to be stored (set when there is a history).
+    live: std::sync::OnceLock<super::record::LiveLog>,
     tasks: Mutex<Vec<AbortHandle>>,
 }
 
@@ -50,7 +52,7 @@ impl Drop for Signed {
 }
 
 impl Signed {
-    /// The signed-in state for `session` (its feed watches the saved list, if any, at once).
+    /// The signed-in state for `session`; its feed watches nothing until [`Self::start_tasks`].
     pub fn start(
         app: &App,
         target: ServerTarget,
@@ -74,13 +76,6 @@ impl Signed {
                 ..config.feed.clone()
             },
         );
-        let initial = match &config.watch_only {
-            Some(only) => Some(only.clone()),
-            None => app.settings().watched_for(&account).map(<[String]>::to_vec),
-        };
-        if let Some(projects) = initial {
-            feed.watch(&projects);
-        }
         let history = match (&user_id, config.catch_up) {
             (Some(user), true) => open_history(app, &target, user),
             _ => None,
@@ -97,11 +92,15 @@ impl Signed {
             session,
             feed,
             list_now: Arc::new(Notify::new()),
+            live: std::sync::OnceLock::new(),
             tasks: Mutex::new(Vec::new()),
         })
     }
 
-    /// Starts the forwarders and the project lister.
+    /// Starts the forwarders and the project lister, then watches the saved list (or the
+    /// config's), in that order: the feed's first updates — a fast "connected", its resync —
+    /// must find the forwarder subscribed. (Watching first lost them on a loaded machine: a
+    /// `devhive watch` never printed "connected".)
     pub fn start_tasks(self: &Arc<Self>, app: &App) {
         let weak = Arc::downgrade(&app.inner);
         let mut tasks = vec![
@@ -112,6 +111,19 @@ impl Signed {
                 Arc::clone(&self.list_now),
             )),
         ];
+        if let Some(store) = &self.history {
+            let (log, lines) = tokio::sync::mpsc::unbounded_channel();
+            if self.live.set(log).is_ok() {
+                let config = &app.inner.config;
+                tasks.push(tokio::spawn(super::record::keep_live(
+                    weak.clone(),
+                    Arc::clone(store),
+                    lines,
+                    config.clock.clone(),
+                    config.resnapshot_every,
+                )));
+            }
+        }
         if app.inner.config.list_projects {
             tasks.push(tokio::spawn(list_projects(weak, Arc::downgrade(self))));
         }
@@ -119,6 +131,16 @@ impl Signed {
             .lock()
             .expect("tasks lock")
             .extend(tasks.iter().map(|t| t.abort_handle()));
+        let initial = match &app.inner.config.watch_only {
+            Some(only) => Some(only.clone()),
+            None => app
+                .settings()
+                .watched_for(&self.account)
+                .map(<[String]>::to_vec),
+        };
+        if let Some(projects) = initial {
+            self.feed.watch(&projects);
+        }
     }
 
     /// Asks the project lister to fetch the list again soon.
@@ -240,6 +262,9 @@ async fn forward_feed(
                         action: view.action.clone(),
                         id: view.id.clone(),
                     });
+                }
+                if let Some(log) = app.signed().as_ref().and_then(|s| s.live.get()) {
+                    let _ = log.send(view.record());
                 }
                 app.publish(UiEvent::FeedEvent(view));
             }

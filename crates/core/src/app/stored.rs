@@ -27,7 +27,7 @@ pub struct StoredItemView {
     pub summary: String,
     /// When it happened (epoch ms).
     pub at_ms: f64,
-    /// At or below the project's read mark.
+    /// Seen live, or at or below the project's read mark.
     pub read: bool,
 }
 

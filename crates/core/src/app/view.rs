@@ -238,6 +238,15 @@ pub struct FeedEventView {
     pub at_ms: f64,
 }
 
+/// Show this project's feed, at this line when there is one: a notification was clicked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+pub struct FocusView {
+    /// The project.
+    pub project_id: String,
+    /// The feed line's key (the one the front end offered), none for a summary.
+    pub key: Option<String>,
+}
+
 /// "Refetch everything for this project": sent after connects, server reconnects and wakes.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ResyncView {

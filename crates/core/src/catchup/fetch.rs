@@ -105,7 +105,10 @@ pub async fn fetch_snapshot<T: TokenSource>(
 }
 
 /// Compares `fresh` with the stored snapshot of `project` and stores `fresh` (and the missed
-/// items as catch-up feed items) in one transaction. Runs on a blocking thread; dropping the
+/// items as catch-up feed items) in one transaction. What the feed recorded live since the
+/// stored snapshot (same resource and id) is not "missed". The price: a task seen changing
+/// live and changed again before the next snapshot is not reported a second time; the app
+/// takes a fresh snapshot of a project changed live every few minutes to keep that short. Runs on a blocking thread; dropping the
 /// future does not stop it: the exchange commits whole or not at all.
 pub async fn exchange(
     store: &Arc<HistoryStore>,
@@ -115,10 +118,11 @@ pub async fn exchange(
 ) -> Result<CatchUp, CatchUpError> {
     let (store, project, me) = (Arc::clone(store), project.to_owned(), me.to_owned());
     tokio::task::spawn_blocking(move || {
-        store.exchange_snapshot(&project, &fresh, |stored| match stored {
+        store.exchange_snapshot(&project, &fresh, |stored, seen| match stored {
             None => (CatchUp::Baseline, Vec::new()),
             Some(stored) => {
-                let missed = diff(&project, stored, &fresh, &me);
+                let mut missed = diff(&project, stored, &fresh, &me);
+                missed.retain(|m| !seen.contains(&(m.resource.as_str().to_owned(), m.id.clone())));
                 let records = missed.iter().map(Missed::record).collect();
                 (CatchUp::Missed(missed), records)
             }

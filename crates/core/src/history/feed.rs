@@ -1,5 +1,6 @@
 //! Feed items as stored (live and caught-up lines, oldest first), the size cap, and read
-//! marks per project.
+//! marks per project. Live lines count as read: the feed showed them as they happened (and
+//! they include the user's own actions); what a catch-up found is unread until marked.
 
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
@@ -56,7 +57,7 @@ pub struct FeedItem {
     pub seq: i64,
     /// What was stored.
     pub record: FeedRecord,
-    /// At or below the project's read mark.
+    /// Seen live (shown as it happened), or at or below the project's read mark.
     pub read: bool,
 }
 
@@ -96,7 +97,7 @@ pub(super) fn newest(
 ) -> Result<Vec<FeedItem>, rusqlite::Error> {
     let mut statement = conn.prepare_cached(
         "SELECT f.seq, f.at_ms, f.project, f.origin, f.resource, f.action, f.item_id, f.summary,
-                f.seq <= COALESCE(m.seq, 0)
+                f.origin = 'live' OR f.seq <= COALESCE(m.seq, 0)
          FROM feed_items f LEFT JOIN read_marks m ON m.project = f.project
          WHERE ?1 IS NULL OR f.project = ?1
          ORDER BY f.seq DESC LIMIT ?2",
@@ -122,11 +123,12 @@ pub(super) fn newest(
     Ok(items)
 }
 
-/// Unread items per project (projects with none are left out).
+/// Unread items per project (projects with none are left out): what a catch-up found and no
+/// "mark read" has covered. A live line was shown as it happened, so it is never unread.
 pub(super) fn unread(conn: &Connection) -> Result<BTreeMap<String, u64>, rusqlite::Error> {
     let mut statement = conn.prepare_cached(
         "SELECT f.project, COUNT(*) FROM feed_items f LEFT JOIN read_marks m ON m.project = f.project
-         WHERE f.seq > COALESCE(m.seq, 0) GROUP BY f.project",
+         WHERE f.origin <> 'live' AND f.seq > COALESCE(m.seq, 0) GROUP BY f.project",
     )?;
     let rows = statement.query_map([], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
@@ -143,4 +145,45 @@ pub(super) fn mark_read(conn: &Connection, project: Option<&str>) -> Result<(), 
         [project],
     )?;
     Ok(())
+}
+
+/// `(resource, id)` of every live item of `project` stored at or after `since_ms`, in the
+/// catch-up's terms: `message`, `task` or `member` (a membership's `<project>:<user>` id
+/// becomes the user id), ids lowercase. What the feed showed live is not "missed".
+pub(super) fn seen_live(
+    conn: &Connection,
+    project: &str,
+    since_ms: i64,
+) -> Result<std::collections::BTreeSet<(String, String)>, rusqlite::Error> {
+    let mut statement = conn.prepare_cached(
+        "SELECT resource, item_id FROM feed_items
+         WHERE project = ?1 AND origin = 'live' AND at_ms >= ?2 AND item_id <> ''",
+    )?;
+    let rows = statement.query_map(params![project, since_ms], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut seen = std::collections::BTreeSet::new();
+    for row in rows {
+        let (resource, id) = row?;
+        if let Some(key) = seen_key(&resource, &id) {
+            seen.insert(key);
+        }
+    }
+    Ok(seen)
+}
+
+/// A live line's resource and id in the catch-up's terms, if it is a message, task or member.
+fn seen_key(resource: &str, id: &str) -> Option<(String, String)> {
+    let resource = resource.to_ascii_lowercase();
+    let id = id.to_ascii_lowercase();
+    if resource.contains("member") {
+        let user = id.rsplit(':').next().unwrap_or(&id);
+        Some(("member".into(), user.to_owned()))
+    } else if resource.contains("task") {
+        Some(("task".into(), id))
+    } else if resource.contains("message") {
+        Some(("message".into(), id))
+    } else {
+        None
+    }
 }

@@ -28,6 +28,9 @@ pub use key::HistoryKey;
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use snapshot::{MemberRow, MessageRow, ProjectSnapshot, TaskRow};
 
+/// What the feed showed live since a snapshot: `(resource, id)` in the catch-up's terms.
+pub type SeenLive = std::collections::BTreeSet<(String, String)>;
+
 use rusqlite::{Connection, TransactionBehavior};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -158,18 +161,27 @@ impl HistoryStore {
     /// Replaces `project`'s snapshot with `fresh` and, in the same transaction, hands the
     /// previous one to `compare` and stores the feed items it returns. Another process doing
     /// the same waits for this to commit, then compares against `fresh`.
+    ///
+    /// `compare` also gets what was seen live since the previous snapshot was taken, as
+    /// `(resource, id)` pairs in the catch-up's terms (`message`, `task`, `member`; see
+    /// [`FeedRecord`]), so that it can leave out what the feed already showed.
     pub fn exchange_snapshot<R>(
         &self,
         project: &str,
         fresh: &ProjectSnapshot,
-        compare: impl FnOnce(Option<&ProjectSnapshot>) -> (R, Vec<FeedRecord>),
+        compare: impl FnOnce(Option<&ProjectSnapshot>, &SeenLive) -> (R, Vec<FeedRecord>),
     ) -> Result<R, HistoryError> {
         let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(self.fail("begin a snapshot exchange"))?;
         let previous = snapshot::load(&tx, project).map_err(self.fail("read a snapshot"))?;
-        let (result, items) = compare(previous.as_ref());
+        let seen = match &previous {
+            Some(p) => feed::seen_live(&tx, project, p.taken_at_ms)
+                .map_err(self.fail("read the live feed"))?,
+            None => SeenLive::new(),
+        };
+        let (result, items) = compare(previous.as_ref(), &seen);
         snapshot::save(&tx, project, fresh).map_err(self.fail("write a snapshot"))?;
         feed::append(&tx, &items, self.options.feed_cap)
             .map_err(self.fail("append to the feed"))?;

@@ -76,7 +76,7 @@ fn a_snapshot_survives_reopening_and_is_replaced_whole() {
         assert_eq!(opened.store.snapshot("p1").unwrap(), None);
         opened
             .store
-            .exchange_snapshot("p1", &snapshot(0), |_| ((), vec![]))
+            .exchange_snapshot("p1", &snapshot(0), |_, _| ((), vec![]))
             .unwrap();
     }
     let opened = open(&dir, "u1");
@@ -88,7 +88,7 @@ fn a_snapshot_survives_reopening_and_is_replaced_whole() {
     };
     opened
         .store
-        .exchange_snapshot("p1", &emptier, |_| ((), vec![]))
+        .exchange_snapshot("p1", &emptier, |_, _| ((), vec![]))
         .unwrap();
     assert_eq!(
         opened.store.snapshot("p1").unwrap(),
@@ -105,13 +105,13 @@ fn an_exchange_compares_against_what_the_other_process_stored_last() {
     let app = open(&dir, "u1").store;
     let cli = open(&dir, "u1").store;
     let first = app
-        .exchange_snapshot("p1", &snapshot(0), |old| {
+        .exchange_snapshot("p1", &snapshot(0), |old, _| {
             (old.cloned(), vec![record("p1", 1)])
         })
         .unwrap();
     assert_eq!(first, None, "nothing stored yet: a baseline");
     let second = cli
-        .exchange_snapshot("p1", &snapshot(2), |old| (old.cloned(), vec![]))
+        .exchange_snapshot("p1", &snapshot(2), |old, _| (old.cloned(), vec![]))
         .unwrap();
     assert_eq!(
         second,
@@ -180,7 +180,7 @@ fn a_corrupt_file_is_moved_aside_with_a_warning_and_a_fresh_one_works() {
     );
     opened
         .store
-        .exchange_snapshot("p1", &snapshot(0), |_| ((), vec![]))
+        .exchange_snapshot("p1", &snapshot(0), |_, _| ((), vec![]))
         .unwrap();
     assert!(
         open(&dir, "u1").warning.is_none(),
@@ -236,7 +236,7 @@ fn a_file_locked_beyond_the_timeout_is_moved_aside() {
     );
     opened
         .store
-        .exchange_snapshot("p1", &snapshot(0), |_| ((), vec![]))
+        .exchange_snapshot("p1", &snapshot(0), |_, _| ((), vec![]))
         .unwrap();
     drop(holder);
 }
@@ -246,7 +246,7 @@ fn another_accounts_file_is_never_read() {
     let dir = temp_dir("foreign");
     let alice = open(&dir, "alice").store;
     alice
-        .exchange_snapshot("p1", &snapshot(0), |_| ((), vec![record("p1", 1)]))
+        .exchange_snapshot("p1", &snapshot(0), |_, _| ((), vec![record("p1", 1)]))
         .unwrap();
     let alice_path = alice.path().to_owned();
     drop(alice);
@@ -280,4 +280,63 @@ fn wiping_removes_the_database_and_its_wal() {
     assert!(left.is_empty(), "nothing of the account is left: {left:?}");
     HistoryStore::wipe(&dir, &key("u1")).expect("wiping twice is fine");
     assert!(open(&dir, "u1").store.feed(None, 10).unwrap().is_empty());
+}
+
+#[test]
+fn an_exchange_is_told_what_was_seen_live_since_the_stored_snapshot_in_catch_up_terms() {
+    let dir = temp_dir("seen-live");
+    let store = open(&dir, "u1").store;
+    let live = |at_ms, resource: &str, id: &str| FeedRecord {
+        at_ms,
+        project: "p1".into(),
+        origin: Origin::Live,
+        resource: resource.into(),
+        action: "UPDATE".into(),
+        item_id: id.into(),
+        summary: String::new(),
+    };
+    let before = ProjectSnapshot {
+        taken_at_ms: 100,
+        ..snapshot(0)
+    };
+    store
+        .exchange_snapshot("p1", &before, |_, seen| {
+            assert!(seen.is_empty(), "no stored snapshot, nothing to leave out");
+            ((), vec![])
+        })
+        .unwrap();
+    store
+        .append_feed(&[
+            live(99, "task", "T-OLD"),
+            live(100, "task", "T-1"),
+            live(101, "project_members", "P1:U-2"),
+            live(102, "message", "M-9"),
+            live(103, "sprint", "S-1"),
+            FeedRecord {
+                origin: Origin::CatchUp,
+                ..live(104, "task", "T-CAUGHT")
+            },
+        ])
+        .unwrap();
+    let seen = store
+        .exchange_snapshot("p1", &snapshot(1), |_, seen| (seen.clone(), vec![]))
+        .unwrap();
+    let want: SeenLive = [("task", "t-1"), ("member", "u-2"), ("message", "m-9")]
+        .into_iter()
+        .map(|(r, i)| (r.to_owned(), i.to_owned()))
+        .collect();
+    assert_eq!(
+        seen, want,
+        "live lines at or after the snapshot, lowercased; membership ids to user ids; \
+         no sprints, nothing older, no catch-up lines"
+    );
+    assert_eq!(
+        store.unread_counts().unwrap().get("p1"),
+        Some(&1),
+        "only the caught-up line is unread: live lines were shown as they happened"
+    );
+    let feed = store.feed(Some("p1"), 10).unwrap();
+    assert!(feed
+        .iter()
+        .all(|i| i.read == (i.record.origin == Origin::Live)));
 }

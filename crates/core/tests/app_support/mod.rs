@@ -33,11 +33,11 @@ impl UiPort for Recorder {
         self.events.lock().unwrap().push(event);
         self.changed.notify_waiters();
     }
-    fn notify(&self, title: &str, body: &str) {
+    fn notify(&self, notice: &devhive_core::app::Notice) {
         self.notes
             .lock()
             .unwrap()
-            .push((title.to_owned(), body.to_owned()));
+            .push((notice.title.clone(), notice.body.clone()));
         self.changed.notify_waiters();
     }
     fn tray(&self, state: TrayState, tooltip: &str) {
