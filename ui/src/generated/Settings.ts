@@ -43,5 +43,4 @@ ca_file: string | null,
  * Start when the user logs in (the shell registers it with the OS: an XDG autostart
  * entry on Linux, a launch agent on macOS, the Run key on Windows).
  */
-start_at_login: boolean };
-
+start_at_login: boolean, };

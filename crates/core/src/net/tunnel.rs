@@ -4,7 +4,8 @@
 //! must be told: hyper-util's `Tunnel` (which reqwest uses for REST) reports every refusal
 //! except 407 as "unsuccessful" without the proxy's status, and async-http-proxy (unchanged
 //! since 2022) fails to parse a refusal with more than 16 headers. The exchange is one request
-//! and one status line; bytes the proxy sends after its header are kept, never dropped.
+//! and one answer head (parsed by httparse); bytes the proxy sends after its head are kept,
+//! never dropped.
 
 use super::dial::{BoxStream, Target};
 use super::error::NetError;
@@ -130,23 +131,22 @@ struct Answer {
     auth_scheme: Option<String>,
 }
 
-/// Reads the status line (`HTTP/1.1 200 Connection established`) and `Proxy-Authenticate`.
+/// Reads the status line (`HTTP/1.1 200 Connection established`) and `Proxy-Authenticate`,
+/// with httparse (the parser hyper uses). At most 64 headers; more is garbled.
 fn parse_head(head: &[u8]) -> Option<Answer> {
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.lines();
-    let mut status_line = lines.next()?.split_whitespace();
-    if !status_line.next()?.starts_with("HTTP/1.") {
-        return None;
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        _ => return None,
     }
-    let code = status_line.next()?;
-    if code.len() != 3 {
-        return None;
-    }
-    let status = code.parse().ok()?;
-    let auth_scheme = lines
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("proxy-authenticate"))
-        .and_then(|(_, value)| value.split_whitespace().next().map(str::to_owned));
+    let status = response.code?;
+    let auth_scheme = response
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("proxy-authenticate"))
+        .and_then(|h| std::str::from_utf8(h.value).ok())
+        .and_then(|value| value.split_whitespace().next().map(str::to_owned));
     Some(Answer {
         status,
         auth_scheme,
