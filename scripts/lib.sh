@@ -44,7 +44,7 @@ APP_PACKAGES=(build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev
 # and for the D-Bus tray test: GLib's Gio for Python and xwininfo.
 TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus-daemon dbus-bin gnome-keyring libsecret-tools
   keyutils imagemagick chromium dunst libnotify-bin tmux procps python3-gi gir1.2-glib-2.0 x11-utils
-  gdb file)
+  gdb file tinyproxy-bin)
 
 # npm ci in ui/ when node_modules is missing or older than the lock file.
 npm_ensure() {

@@ -10,7 +10,7 @@ const signedOut = {
 };
 const settings = {
   server: { choice: 'fly', url: null, ws_url: null, flavour: 'fly', api_version: 'b' },
-  watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false, start_at_login: false,
+  watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false, start_at_login: false, proxy: null, ca_file: null,
 };
 
 /** Installs the mock backend; `fixture` is plain data (it crosses into the page). */

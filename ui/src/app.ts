@@ -54,7 +54,7 @@ const SIGNED_OUT: SessionView = {
 export function initialModel(now: number): Model {
   return {
     app: null, phase: { phase: 'starting' }, session: SIGNED_OUT, projects: [], connections: {}, userId: null,
-    timeline: [], settings: { server: null, watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false, start_at_login: false },
+    timeline: [], settings: { server: null, watched: {}, paused: false, quiet: false, notify: {}, start_hidden: false, start_at_login: false, proxy: null, ca_file: null },
     feed: [], filter: null, focused: null, tab: 'feed', signIn: { busy: false, error: null }, now,
     notice: null, diagnostics: null, loaded: false,
   };

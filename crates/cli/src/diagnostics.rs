@@ -69,6 +69,10 @@ async fn export(globals: &Globals, args: ExportArgs) -> Exit {
         Probe::Locked { detail, .. } => format!("locked: {detail}"),
     };
     input.keychain = Some(format!("{}: {probe}", vault.label()));
+    input.network = match globals.network() {
+        Ok(network) => Some(devhive_core::net::inspect::bundle_section(&network, &profile).await),
+        Err(exit) => Some(serde_json::json!({ "error": exit.message() })),
+    };
     let timeline = match open_session(globals, args.sign_in.clone()).await {
         Ok((session, timeline)) => {
             let status = session.status();
@@ -89,7 +93,8 @@ async fn export(globals: &Globals, args: ExportArgs) -> Exit {
                 input.access_token = Some(token.secret);
             }
             if args.observe > 0.0 && !args.projects.is_empty() {
-                input.events = observe(&session, &timeline, &args, profile).await;
+                let network = globals.network().unwrap_or_default();
+                input.events = observe(&session, &timeline, &args, profile, network).await;
             }
             timeline
         }
@@ -127,12 +132,16 @@ async fn observe(
     timeline: &Timeline,
     args: &ExportArgs,
     profile: devhive_core::server::ServerProfile,
+    network: devhive_core::net::Network,
 ) -> Vec<EventRef> {
     let feed = Feed::start(
         profile,
         Arc::new(session.clone()),
         timeline.clone(),
-        FeedConfig::default(),
+        FeedConfig {
+            network,
+            ..FeedConfig::default()
+        },
     );
     let mut updates = feed.subscribe();
     feed.watch(&args.projects);

@@ -4,9 +4,10 @@
 use crate::exit::Exit;
 use clap::{ArgAction, Args, ValueEnum};
 use devhive_core::api::ApiClient;
-use devhive_core::app::ServerSettings;
+use devhive_core::app::{net_config, NetOverrides, ServerSettings, Settings, CA_FILE_VARIABLE};
 use devhive_core::clock::SharedClock;
 use devhive_core::keychain::{KeyringStore, MemoryStore, SecretStore, Vault};
+use devhive_core::net::{NetError, Network, ProxySource, ProxyUrl, ProxyUrlError};
 use devhive_core::server::{ApiVersion, Flavour, ServerProfile};
 use devhive_core::session::SessionConfig;
 use devhive_core::timeline::Timeline;
@@ -45,9 +46,25 @@ pub struct Globals {
     /// More log output on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short = 'v', action = ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// An HTTP proxy for every server, `http://[user:password@]host:port` (default: the
+    /// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY variables, as curl reads them).
+    #[arg(long, value_name = "URL", value_parser = parse_proxy, global = true)]
+    pub proxy: Option<ProxyArg>,
+    /// A PEM file of CA certificates to trust besides the operating system's.
+    #[arg(long, value_name = "FILE", env = CA_FILE_VARIABLE, global = true)]
+    pub ca_file: Option<PathBuf>,
     /// Log filter for stderr (e.g. `debug`, `devhive_core=trace`); overrides -v.
     #[arg(long = "log", value_name = "LEVEL", global = true)]
     pub log: Option<String>,
+}
+
+/// `--proxy` as given: parsed, but a bad value is reported later, by [`Globals::network`],
+/// so that clap never repeats it (it may hold a password).
+#[derive(Debug, Clone)]
+pub struct ProxyArg(Result<ProxyUrl, ProxyUrlError>);
+
+fn parse_proxy(text: &str) -> Result<ProxyArg, std::convert::Infallible> {
+    Ok(ProxyArg(ProxyUrl::parse(text)))
 }
 
 /// `--flavour`.
@@ -101,9 +118,39 @@ impl Globals {
         }
     }
 
-    /// The REST client for the profile.
+    /// `--proxy` and `--ca-file` (or `DEVHIVE_CA_FILE`); a bad `--proxy` is a usage error
+    /// that names the flag, never its value.
+    pub fn net_overrides(&self) -> Result<NetOverrides, Exit> {
+        let proxy = match &self.proxy {
+            None => None,
+            Some(ProxyArg(Ok(url))) => Some(url.clone()),
+            Some(ProxyArg(Err(source))) => {
+                return Err(Exit::usage(
+                    NetError::BadProxy {
+                        origin: ProxySource::Flag,
+                        source: source.clone(),
+                    }
+                    .to_string(),
+                ))
+            }
+        };
+        Ok(NetOverrides {
+            proxy,
+            ca_file: self.ca_file.clone(),
+        })
+    }
+
+    /// The network these options choose (the CLI has no settings file: flags, then the
+    /// environment). An unreadable CA file is a usage error.
+    pub fn network(&self) -> Result<Network, Exit> {
+        let config = net_config(&self.net_overrides()?, &Settings::default())
+            .map_err(|e| Exit::usage(e.to_string()))?;
+        Network::new(&config).map_err(|e| Exit::usage(e.to_string()))
+    }
+
+    /// The REST client for the profile, on [`Globals::network`].
     pub fn api(&self) -> Result<ApiClient, Exit> {
-        ApiClient::new(self.profile()?).map_err(Exit::other)
+        ApiClient::with_network(self.profile()?, &self.network()?).map_err(Exit::other)
     }
 
     /// The server as the app model's settings name it.

@@ -42,6 +42,7 @@ pub fn build(
         Arc::new(MemorySettings::new(settings)),
     );
     config.keep = KeepSession::Always;
+    config.network = globals.net_overrides()?;
     config.watch_only = watch_only;
     config.list_projects = list_projects;
     // `watch` records history itself (record.rs); one-shot commands keep none.

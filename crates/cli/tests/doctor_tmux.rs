@@ -1,8 +1,12 @@
 //! `devhive doctor` as a person sees it: run in a real terminal (tmux, 120×40), then the
 //! rendered screen is captured and checked line by line — the live `…` lines must have been
-//! replaced by their ✓/✗ lines, with the verdict last.
+//! replaced by their ✓/✗ lines, with the verdict last. The server sits behind a company
+//! network: TLS signed by a CA made in the test (given with `--ca-file`) and a real proxy
+//! (tinyproxy, `--proxy`), so the proxy and TLS steps show what they found.
 
-use devhive_sandbox::{demo, spawn, Config};
+mod support;
+
+use devhive_sandbox::demo;
 use std::process::Command;
 
 /// A private tmux server (its own socket name), killed when dropped.
@@ -39,20 +43,19 @@ fn shell_quote(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_screen_in_a_terminal_shows_one_finished_line_per_step_and_the_verdict() {
-    let running = spawn(Config {
-        demo: true,
-        ..Default::default()
-    })
-    .await;
+    let server = support::TlsServer::start().await;
+    let proxy = support::Tinyproxy::start(server.port(), false).await;
+    let server_args = server.server_args().join(" ");
     let data = std::env::temp_dir().join(format!("devhive-tmux-{}", uuid::Uuid::new_v4()));
     let tmux = Tmux::new();
     let channel = format!("done-{}", tmux.socket);
     let script = format!(
-        "DEVHIVE_PASSWORD={pw} DEVHIVE_DATA_DIR={data} {bin} doctor --server {server} --secret-store memory --username carol --project {apollo} --project {borealis} --ping-timeout 2 2>/dev/null; echo \"exit=$?\"; tmux -L {socket} wait-for -S {channel}; sleep 60",
+        "env -u no_proxy -u NO_PROXY DEVHIVE_PASSWORD={pw} DEVHIVE_DATA_DIR={data} {bin} doctor {server_args} --proxy {proxy} --ca-file {ca} --secret-store memory --username carol --project {apollo} --project {borealis} --ping-timeout 2 2>/dev/null; echo \"exit=$?\"; tmux -L {socket} wait-for -S {channel}; sleep 60",
         pw = demo::PASSWORD,
         data = shell_quote(&data.display().to_string()),
         bin = shell_quote(env!("CARGO_BIN_EXE_devhive")),
-        server = running.base_url(),
+        proxy = proxy.url(),
+        ca = shell_quote(&server.ca_file.display().to_string()),
         apollo = demo::APOLLO,
         borealis = demo::BOREALIS,
         socket = tmux.socket,
@@ -89,9 +92,10 @@ async fn doctor_screen_in_a_terminal_shows_one_finished_line_per_step_and_the_ve
         "every running line must have been replaced by its result:\n{screen}"
     );
     let expected_in_order = [
-        "✓ dns",
-        "✓ tcp",
-        "- tls",
+        "✓ proxy",
+        "- dns",
+        "- tcp",
+        "✓ tls",
         "✓ health",
         "- keychain",
         "✓ sign-in",
@@ -119,6 +123,16 @@ async fn doctor_screen_in_a_terminal_shows_one_finished_line_per_step_and_the_ve
         assert!(
             ours,
             "a row the terminal wrapped by itself, or stray output: {line:?}\n{screen}"
+        );
+    }
+    let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    for shown in [
+        format!("via {} (from --proxy), CONNECT 200", proxy.url()),
+        "issued by 'Acme Corp CA', trusted by the extra CA file".to_owned(),
+    ] {
+        assert!(
+            words.contains(&shown),
+            "the proxy and TLS steps say what they found ({shown:?}):\n{screen}"
         );
     }
     assert!(

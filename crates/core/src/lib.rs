@@ -10,6 +10,7 @@ pub mod history;
 pub mod jwt;
 pub mod keychain;
 pub mod logging;
+pub mod net;
 pub mod realtime;
 pub mod secret;
 pub mod server;

@@ -16,6 +16,7 @@ pub mod server;
 pub mod state;
 pub mod stats;
 pub mod timefmt;
+pub mod tls;
 pub mod views;
 pub mod ws;
 

@@ -31,6 +31,15 @@ notify: { [key in string]?: boolean },
  */
 start_hidden: boolean, 
 /**
+ * The proxy for every server (`http://[user@]host:port`, never with a password);
+ * unset or empty: the proxy variables of the environment.
+ */
+proxy: string | null, 
+/**
+ * A PEM file of CA certificates to trust besides the operating system's.
+ */
+ca_file: string | null, 
+/**
  * Start when the user logs in (the shell registers it with the OS: an XDG autostart
  * entry on Linux, a launch agent on macOS, the Run key on Windows).
  */

@@ -23,4 +23,12 @@ start_at_login?: boolean,
 /**
  * Per-project notification switches to set (other projects keep theirs).
  */
-notify?: { [key in string]?: boolean }, };
+notify?: { [key in string]?: boolean }, 
+/**
+ * The proxy setting (an empty string: back to the environment's variables).
+ */
+proxy?: string, 
+/**
+ * The extra CA file (an empty string: none).
+ */
+ca_file?: string, };

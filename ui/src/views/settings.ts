@@ -1,11 +1,12 @@
 import { html, type TemplateResult } from 'lit-html';
 import type { App } from '../app';
 
-/** Settings: notifications per project, quiet mode, start hidden. */
+/** Settings: notifications per project, quiet mode, start hidden, proxy and extra CA. */
 export function settingsView(app: App): TemplateResult {
   const m = app.model;
   const s = m.settings;
   const checked = (e: Event) => (e.currentTarget as HTMLInputElement).checked;
+  const text = (e: Event) => (e.currentTarget as HTMLInputElement).value;
   return html`<section class="panel">
     <header class="panel-head"><h2>Settings</h2></header>
     <fieldset>
@@ -22,6 +23,12 @@ export function settingsView(app: App): TemplateResult {
       <legend>Window</legend>
       <label class="check"><input type="checkbox" data-testid="start-at-login" .checked=${s.start_at_login} @change=${(e: Event) => app.saveSettings({ start_at_login: checked(e) })} /> Start when I log in</label>
       <label class="check"><input type="checkbox" data-testid="start-hidden" .checked=${s.start_hidden} @change=${(e: Event) => app.saveSettings({ start_hidden: checked(e) })} /> Start hidden in the tray</label>
+    </fieldset>
+    <fieldset>
+      <legend>Network</legend>
+      <label>Proxy <input type="text" data-testid="proxy" placeholder="from HTTPS_PROXY / HTTP_PROXY" .value=${s.proxy ?? ''} @change=${(e: Event) => app.saveSettings({ proxy: text(e) })} /></label>
+      <label>Extra CA file <input type="text" data-testid="ca-file" placeholder="/path/to/company-ca.pem" .value=${s.ca_file ?? ''} @change=${(e: Event) => app.saveSettings({ ca_file: text(e) })} /></label>
+      <p class="muted small">http://host:port, without a password (put one in HTTPS_PROXY). The CA is trusted besides this computer's own. Both apply from the next sign-in.</p>
     </fieldset>
   </section>`;
 }

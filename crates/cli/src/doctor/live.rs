@@ -5,10 +5,11 @@
 
 use super::network::ms;
 use devhive_core::auth::AccessToken;
+use devhive_core::net::Network;
 use devhive_core::realtime::handshake::{self, OpenError, Socket};
 use devhive_core::realtime::probe::{self, ProbeError};
 use devhive_core::server::ServerProfile;
-use devhive_core::support::verdict::{classify_handshake, HandshakeContext, Problem};
+use devhive_core::support::verdict::{classify_handshake, classify_net, HandshakeContext, Problem};
 use devhive_core::support::{Check, Step};
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,7 @@ pub enum Handshake {
 /// Opens the socket for `project` with `token`.
 pub async fn handshake(
     profile: &ServerProfile,
+    network: &Network,
     project: &str,
     token: &AccessToken,
     context: HandshakeContext,
@@ -43,7 +45,7 @@ pub async fn handshake(
             Check::fail(Step::Handshake, ms(started), detail, problem).for_project(project),
         )
     };
-    match handshake::open(profile, project, token, HANDSHAKE_TIMEOUT).await {
+    match handshake::open(profile, network, project, token, HANDSHAKE_TIMEOUT).await {
         Ok(opened) => {
             let detail = format!(
                 "101 Switching Protocols; {}",
@@ -74,6 +76,7 @@ pub async fn handshake(
                 message: error.to_string(),
             },
         ),
+        Err(OpenError::Unreachable(error)) => fail(error.to_string(), classify_net(&error)),
         Err(OpenError::Transport { reason }) => {
             fail(reason.clone(), Problem::ConnectFailed { error: reason })
         }

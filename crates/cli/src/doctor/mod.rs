@@ -5,6 +5,7 @@ mod auth;
 mod live;
 mod network;
 mod progress;
+mod proxy;
 mod tls;
 
 use crate::exit::Exit;
@@ -14,6 +15,7 @@ use auth::{Credentials, Signed};
 use devhive_core::api::ApiClient;
 use devhive_core::app::App;
 use devhive_core::keychain::Vault;
+use devhive_core::net::Network;
 use devhive_core::server::ServerProfile;
 use devhive_core::support::verdict::HandshakeContext;
 use devhive_core::support::{Check, Status, Step, Verdict};
@@ -60,6 +62,8 @@ pub struct Options {
     pub ping_timeout: Duration,
     /// The app model, for the stored session (resumed as the desktop app resumes it).
     pub model: App,
+    /// Proxy and TLS settings (`--proxy`, `--ca-file`, the environment).
+    pub network: Network,
 }
 
 impl DoctorArgs {
@@ -99,6 +103,7 @@ impl DoctorArgs {
             keychain: globals.secret_store == StoreArg::Keychain,
             ping_timeout: Duration::from_secs_f64(self.ping_timeout),
             model: crate::model::build(globals, store, Some(Vec::new()), false)?.0,
+            network: globals.network()?,
         })
     }
 }
@@ -126,25 +131,41 @@ pub async fn diagnose(options: Options, progress: &mut Progress) -> Vec<Check> {
         checks: Vec::new(),
     };
     let profile = options.profile.clone();
-    run.start(Step::Dns, None);
-    let (check, addrs) = network::dns(&profile.rest_base).await;
+    let net = options.network.clone();
+    run.start(Step::Proxy, None);
+    let (check, report) = proxy::proxy(&net, &profile).await;
     if !run.push(check) {
         return run.checks;
     }
-    run.start(Step::Tcp, None);
-    if !run.push(network::tcp(&addrs).await) {
-        return run.checks;
+    // DNS and TCP are the proxy's business when REST goes through it (the socket may not).
+    let proxied = report
+        .as_ref()
+        .and_then(|r| r.routes.first())
+        .is_some_and(|rest| rest.proxy.is_some());
+    if proxied {
+        let why = "through the proxy: it resolves the name and connects";
+        run.push(Check::skipped(Step::Dns, why));
+        run.push(Check::skipped(Step::Tcp, why));
+    } else {
+        run.start(Step::Dns, None);
+        let (check, addrs) = network::dns(&profile.rest_base).await;
+        if !run.push(check) {
+            return run.checks;
+        }
+        run.start(Step::Tcp, None);
+        if !run.push(network::tcp(&addrs).await) {
+            return run.checks;
+        }
     }
     if profile.rest_base.scheme() == "https" {
         run.start(Step::Tls, None);
-        let (host, _) = network::host_port(&profile.rest_base);
-        if !run.push(tls::tls(&host, addrs[0]).await) {
+        if !run.push(tls::tls(&net, &profile.rest_base).await) {
             return run.checks;
         }
     } else {
         run.push(Check::skipped(Step::Tls, "plain http: no TLS"));
     }
-    let api = match ApiClient::new(profile.clone()) {
+    let api = match ApiClient::with_network(profile.clone(), &net) {
         Ok(api) => api,
         Err(error) => {
             run.push(Check::fail(
@@ -159,12 +180,13 @@ pub async fn diagnose(options: Options, progress: &mut Progress) -> Vec<Check> {
         }
     };
     run.start(Step::Health, None);
-    let http = reqwest::Client::builder()
+    let http = net
+        .http_builder()
         .timeout(Duration::from_secs(10))
         .connect_timeout(network::STEP_TIMEOUT)
         .build()
         .expect("an HTTP client with rustls builds");
-    let (check, facts) = network::health(&http, &profile.rest_base).await;
+    let (check, facts) = network::health(&http, &net, &profile.rest_base).await;
     if !run.push(check) {
         return run.checks;
     }
@@ -203,6 +225,7 @@ pub async fn diagnose(options: Options, progress: &mut Progress) -> Vec<Check> {
             &options.projects,
             &mut signed,
             options.ping_timeout,
+            &net,
         )
         .await;
     }
@@ -218,6 +241,7 @@ async fn realtime(
     named: &[String],
     signed: &mut Signed,
     ping_timeout: Duration,
+    net: &Network,
 ) {
     let projects = if named.is_empty() {
         match api.projects(&signed.token).await {
@@ -249,7 +273,7 @@ async fn realtime(
         let context = HandshakeContext {
             token_is_fresh: auth::is_fresh(signed),
         };
-        let mut outcome = live::handshake(profile, &project, &signed.token, context).await;
+        let mut outcome = live::handshake(profile, net, &project, &signed.token, context).await;
         if let Handshake::Refused { status: 401, check } = &outcome {
             // What the feed does (design.md §3): one forced refresh, then retry at once.
             let first = check.detail.clone();
@@ -257,7 +281,7 @@ async fn realtime(
                 let fresh = HandshakeContext {
                     token_is_fresh: true,
                 };
-                outcome = live::handshake(profile, &project, &signed.token, fresh).await;
+                outcome = live::handshake(profile, net, &project, &signed.token, fresh).await;
                 outcome = annotate(outcome, &first);
             }
         }

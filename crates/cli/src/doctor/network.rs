@@ -1,6 +1,7 @@
 //! The doctor's transport steps: DNS, TCP and `GET /health`.
 
-use devhive_core::support::verdict::Problem;
+use devhive_core::net::Network;
+use devhive_core::support::verdict::{classify_net, Problem};
 use devhive_core::support::{Check, Step};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
@@ -96,7 +97,11 @@ pub async fn tcp(addrs: &[SocketAddr]) -> Check {
 }
 
 /// `GET <origin>/health`: expects 200 `{"status":"healthy"}`; keeps the server's `Date`.
-pub async fn health(http: &reqwest::Client, rest_base: &Url) -> (Check, HealthFacts) {
+pub async fn health(
+    http: &reqwest::Client,
+    network: &Network,
+    rest_base: &Url,
+) -> (Check, HealthFacts) {
     let started = Instant::now();
     let mut url = rest_base.clone();
     url.set_path("/health");
@@ -104,7 +109,19 @@ pub async fn health(http: &reqwest::Client, rest_base: &Url) -> (Check, HealthFa
     let mut facts = HealthFacts::default();
     let response = match http.get(url.clone()).send().await {
         Ok(response) => response,
-        Err(error) => return (transport_failure(Step::Health, started, &error), facts),
+        Err(error) => {
+            // The typed cause (a proxy's 407, an untrusted certificate) when it can be named.
+            let check = match network.explain(&url, &error).await {
+                Some(cause) => Check::fail(
+                    Step::Health,
+                    ms(started),
+                    cause.to_string(),
+                    classify_net(&cause),
+                ),
+                None => transport_failure(Step::Health, started, &error),
+            };
+            return (check, facts);
+        }
     };
     let status = response.status().as_u16();
     let retry_after = retry_after_secs(response.headers());

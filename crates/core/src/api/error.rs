@@ -1,5 +1,6 @@
 //! What went wrong talking to the server, keeping the server's own words.
 
+use crate::net::NetError;
 use std::time::Duration;
 
 /// The body of chi's `NotFound` handler: the path matches no route.
@@ -65,8 +66,15 @@ pub enum ApiError {
         #[source]
         source: reqwest::Error,
     },
-    /// DNS, TCP or TLS failed, or the connection broke.
-    #[error("network error: {source}")]
+    /// The server was never reached, for a named cause: DNS, TCP, the proxy (407, a refused
+    /// tunnel) or TLS (an untrusted certificate, with its issuer).
+    #[error(transparent)]
+    Unreachable {
+        /// The cause, in plain words.
+        source: Box<NetError>,
+    },
+    /// The connection failed or broke for a cause that could not be named.
+    #[error("network error: {}", chain(source))]
     Network {
         /// The transport error.
         #[source]
@@ -85,6 +93,18 @@ pub enum ApiError {
         #[source]
         source: reqwest::Error,
     },
+}
+
+/// An error and its sources on one line (reqwest's own message names only the URL).
+fn chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
 }
 
 fn colon_detail(detail: &str) -> String {
@@ -106,6 +126,7 @@ impl ApiError {
             Self::RateLimited { .. } => Some(429),
             Self::Server { status, .. } | Self::UnexpectedStatus { status, .. } => Some(*status),
             Self::Timeout { .. }
+            | Self::Unreachable { .. }
             | Self::Network { .. }
             | Self::InvalidResponse { .. }
             | Self::Setup { .. } => None,
@@ -123,18 +144,22 @@ impl ApiError {
             | Self::Server { detail, .. }
             | Self::UnexpectedStatus { detail, .. } => detail,
             Self::Timeout { .. }
+            | Self::Unreachable { .. }
             | Self::Network { .. }
             | Self::InvalidResponse { .. }
             | Self::Setup { .. } => "",
         }
     }
 
-    /// True when waiting and trying again can help (network, timeout, 5xx, 429).
+    /// True when waiting and trying again can help (network, timeout, 5xx, 429). An
+    /// unreachable server counts, whatever the cause: a proxy or trust store fixed meanwhile
+    /// lets the next try through, and a session must not end over the network.
     pub fn is_transient(&self) -> bool {
         match self {
             Self::RateLimited { .. }
             | Self::Server { .. }
             | Self::Timeout { .. }
+            | Self::Unreachable { .. }
             | Self::Network { .. } => true,
             Self::BadRequest { .. }
             | Self::Unauthorized { .. }
@@ -148,7 +173,7 @@ impl ApiError {
 
     /// True when the request may have reached the server without its answer reaching us
     /// (a timeout or a broken connection): for a refresh, the server may have rotated the
-    /// token already (failure mode 15).
+    /// token already (failure mode 15). An [`ApiError::Unreachable`] never got that far.
     pub fn is_unanswered(&self) -> bool {
         matches!(self, Self::Timeout { .. } | Self::Network { .. })
     }

@@ -1,5 +1,6 @@
-//! The REST client for a DevHive server (backend-contract §1, §4): reqwest with rustls,
-//! connect timeout 5 s, request timeout 10 s, the refresh cookie handled by hand.
+//! The REST client for a DevHive server (backend-contract §1, §4): reqwest with the shared
+//! TLS configuration and proxy routes of a [`Network`], connect timeout 5 s, request timeout
+//! 10 s, the refresh cookie handled by hand.
 
 pub mod cookie;
 mod error;
@@ -12,10 +13,11 @@ pub use models::{
 };
 
 use crate::auth::AccessToken;
+use crate::net::{NetError, Network, Route};
 use crate::secret::Secret;
 use crate::server::{ApiVersion, ServerProfile};
 use futures_util::future::BoxFuture;
-use reqwest::header::{CONTENT_TYPE, COOKIE, DATE, RETRY_AFTER, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, DATE, PROXY_AUTHENTICATE, RETRY_AFTER, SET_COOKIE};
 use reqwest::{RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
@@ -67,22 +69,39 @@ pub trait AuthApi: Send + Sync + 'static {
 pub struct ApiClient {
     http: reqwest::Client,
     profile: ServerProfile,
+    network: Network,
     last_server_date: Arc<Mutex<Option<SystemTime>>>,
 }
 
 impl ApiClient {
-    /// A client with the standard timeouts.
+    /// A client with the standard timeouts on this machine's network settings.
     pub fn new(profile: ServerProfile) -> Result<Self, ApiError> {
         Self::with_timeouts(profile, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
     }
 
-    /// A client with custom timeouts (tests shorten them).
+    /// A client with custom timeouts (tests shorten them) on this machine's network settings.
     pub fn with_timeouts(
         profile: ServerProfile,
         connect: Duration,
         request: Duration,
     ) -> Result<Self, ApiError> {
-        let http = reqwest::Client::builder()
+        Self::with_network_and_timeouts(profile, &Network::system(), connect, request)
+    }
+
+    /// A client with the standard timeouts on `network` (a proxy, an extra CA).
+    pub fn with_network(profile: ServerProfile, network: &Network) -> Result<Self, ApiError> {
+        Self::with_network_and_timeouts(profile, network, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    }
+
+    /// A client with custom timeouts on `network`.
+    pub fn with_network_and_timeouts(
+        profile: ServerProfile,
+        network: &Network,
+        connect: Duration,
+        request: Duration,
+    ) -> Result<Self, ApiError> {
+        let http = network
+            .http_builder()
             .connect_timeout(connect)
             .timeout(request)
             .user_agent(concat!("devhive-desktop/", env!("CARGO_PKG_VERSION")))
@@ -91,6 +110,7 @@ impl ApiClient {
         Ok(Self {
             http,
             profile,
+            network: network.clone(),
             last_server_date: Arc::new(Mutex::new(None)),
         })
     }
@@ -98,6 +118,11 @@ impl ApiClient {
     /// The profile this client talks to.
     pub fn profile(&self) -> &ServerProfile {
         &self.profile
+    }
+
+    /// The network settings this client uses.
+    pub fn network(&self) -> &Network {
+        &self.network
     }
 
     /// The `Date` header of the most recent response, if any.
@@ -250,9 +275,42 @@ impl ApiClient {
         json_body(response).await
     }
 
-    /// Sends, records `Date`, and turns a non-success status into a typed error.
+    /// Sends, records `Date`, and turns a non-success status into a typed error. A failure
+    /// to reach the server is explained by its cause ([`Network::explain`]); a proxy's 407
+    /// on a forwarded (plain http) request is the proxy's, not the server's.
     async fn send(&self, request: RequestBuilder) -> Result<Response, ApiError> {
-        let response = request.send().await.map_err(ApiError::transport)?;
+        let request = request.build().map_err(ApiError::transport)?;
+        let url = request.url().clone();
+        let route = self
+            .network
+            .route(&url)
+            .map_err(|source| ApiError::Unreachable {
+                source: Box::new(source),
+            })?;
+        let response = match self.http.execute(request).await {
+            Ok(response) => response,
+            Err(error) if error.is_timeout() => return Err(ApiError::transport(error)),
+            Err(error) => {
+                return Err(match self.network.explain(&url, &error).await {
+                    Some(source) => ApiError::Unreachable {
+                        source: Box::new(source),
+                    },
+                    None => ApiError::transport(error),
+                })
+            }
+        };
+        if let (407, Route::Proxy(hop)) = (response.status().as_u16(), &route) {
+            return Err(ApiError::Unreachable {
+                source: Box::new(NetError::ProxyAuthRequired {
+                    proxy: hop.address.to_string(),
+                    credentials_sent: hop.credentials.is_some(),
+                    scheme: header_text(&response, PROXY_AUTHENTICATE)
+                        .split_whitespace()
+                        .next()
+                        .map(str::to_owned),
+                }),
+            });
+        }
         if let Some(date) = response
             .headers()
             .get(DATE)

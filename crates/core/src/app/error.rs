@@ -95,7 +95,9 @@ impl From<&ApiError> for AppError {
             ApiError::Forbidden { .. } => ErrorCode::Forbidden,
             ApiError::NotFound { .. } => ErrorCode::NotFound,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
-            ApiError::Timeout { .. } | ApiError::Network { .. } => ErrorCode::Network,
+            ApiError::Timeout { .. } | ApiError::Unreachable { .. } | ApiError::Network { .. } => {
+                ErrorCode::Network
+            }
             ApiError::Server { .. }
             | ApiError::UnexpectedStatus { .. }
             | ApiError::InvalidResponse { .. } => ErrorCode::Server,

@@ -61,9 +61,12 @@ impl App {
         self.set_phase(Phase::Resuming {
             server: target.label.clone(),
         });
-        let api = match ApiClient::new(target.profile.clone()) {
+        let api = match self.network().and_then(|network| {
+            ApiClient::with_network(target.profile.clone(), &network)
+                .map_err(|e| AppError::from(&e))
+        }) {
             Ok(api) => Arc::new(api),
-            Err(e) => return self.signed_out_because(AppError::from(&e).message),
+            Err(e) => return self.signed_out_because(e.message),
         };
         let session = self.new_session(&api, Arc::clone(&self.inner.config.keychain));
         match session.resume_stored().await {
@@ -150,7 +153,11 @@ impl App {
             .filter(|u| !u.is_empty());
         let target = self.resolve(&server)?;
         let _guard = self.inner.lifecycle.lock().await;
-        let api = Arc::new(ApiClient::new(target.profile.clone()).map_err(|e| AppError::from(&e))?);
+        let network = self.network()?;
+        let api = Arc::new(
+            ApiClient::with_network(target.profile.clone(), &network)
+                .map_err(|e| AppError::from(&e))?,
+        );
         let keep = self.inner.config.keep == KeepSession::Always || remember_me;
         let store: Arc<dyn SecretStore> = if keep && !self.demo() {
             Arc::clone(&self.inner.config.keychain)

@@ -16,6 +16,7 @@ mod error;
 mod event;
 mod lifecycle;
 pub mod mapping;
+mod network;
 mod notify;
 mod record;
 mod resources;
@@ -34,6 +35,7 @@ pub use data::*;
 pub use error::{AppError, ErrorCode};
 pub use event::{UiEvent, UiPort, UI_EVENT};
 pub use mapping::{epoch_ms, instant_ms};
+pub use network::{net_config, setting_proxy, NetOverrides, CA_FILE_VARIABLE};
 pub use notify::{Notice, NotifyItem, NotifyPolicy};
 pub use record::RESNAPSHOT_EVERY;
 pub use schedule::{ListSchedule, DEBOUNCE, REFRESH_EVERY};
@@ -83,8 +85,11 @@ pub struct AppConfig {
     pub settings: Arc<dyn SettingsStore>,
     /// All time reads.
     pub clock: SharedClock,
-    /// Realtime timings.
+    /// Realtime timings (its network is replaced by the one built from `network` and the
+    /// settings at each sign-in and resume).
     pub feed: FeedConfig,
+    /// The front end's proxy and CA choices, over the settings'.
+    pub network: NetOverrides,
     /// How often the project list is fetched again when nothing happens.
     pub list_every: Duration,
     /// Watch exactly these projects (the CLI's `--project`), not the saved list.
@@ -115,6 +120,7 @@ impl AppConfig {
             settings,
             clock: crate::clock::system(),
             feed: FeedConfig::default(),
+            network: NetOverrides::from_env(),
             list_every: REFRESH_EVERY,
             watch_only: None,
             list_projects: true,
@@ -213,6 +219,15 @@ impl App {
         self.inner.phase.lock().expect("phase lock").clone()
     }
 
+    /// The network the next sign-in or resume uses: the front end's overrides over the
+    /// settings over the environment. Fails on an unusable proxy setting or CA file.
+    pub fn network(&self) -> Result<crate::net::Network, AppError> {
+        let config = net_config(&self.inner.config.network, &self.settings())
+            .and_then(|config| crate::net::Network::new(&config))
+            .map_err(|e| AppError::new(ErrorCode::InvalidInput, e.to_string()))?;
+        Ok(config)
+    }
+
     /// The current settings.
     pub fn settings(&self) -> Settings {
         self.inner.settings.lock().expect("settings lock").clone()
@@ -235,6 +250,20 @@ impl App {
 
     /// Applies what the user changed to the current settings, saves and announces them.
     pub fn update_settings(&self, patch: SettingsPatch) -> Result<Settings, AppError> {
+        let invalid =
+            |e: crate::net::NetError| AppError::new(ErrorCode::InvalidInput, e.to_string());
+        if let Some(proxy) = &patch.proxy {
+            setting_proxy(proxy).map_err(invalid)?;
+        }
+        // A CA file that cannot be used is refused now, not at the next start-up.
+        if let Some(path) = patch
+            .ca_file
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            crate::net::ExtraCa::load(std::path::Path::new(path)).map_err(invalid)?;
+        }
         if patch.paused == Some(true) {
             self.inner.policy.lock().expect("policy lock").clear();
         }

@@ -160,6 +160,10 @@ impl App {
             .cloned()
             .collect();
         input.notes = self.notes();
+        let profile = input.profile.clone();
+        if let Ok(network) = self.network() {
+            input.network = Some(crate::net::inspect::bundle_section(&network, &profile).await);
+        }
         let now = time::OffsetDateTime::from(self.inner.config.clock.wall());
         String::from_utf8_lossy(&bundle::to_bytes(&input, now)).into_owned()
     }

@@ -28,6 +28,11 @@ pub struct Settings {
     pub notify: BTreeMap<String, bool>,
     /// Start hidden in the tray.
     pub start_hidden: bool,
+    /// The proxy for every server (`http://[user@]host:port`, never with a password);
+    /// unset or empty: the proxy variables of the environment.
+    pub proxy: Option<String>,
+    /// A PEM file of CA certificates to trust besides the operating system's.
+    pub ca_file: Option<String>,
     /// Start when the user logs in (the shell registers it with the OS: an XDG autostart
     /// entry on Linux, a launch agent on macOS, the Run key on Windows).
     pub start_at_login: bool,
@@ -52,6 +57,12 @@ pub struct SettingsPatch {
     /// Per-project notification switches to set (other projects keep theirs).
     #[ts(optional)]
     pub notify: Option<BTreeMap<String, bool>>,
+    /// The proxy setting (an empty string: back to the environment's variables).
+    #[ts(optional)]
+    pub proxy: Option<String>,
+    /// The extra CA file (an empty string: none).
+    #[ts(optional)]
+    pub ca_file: Option<String>,
 }
 
 impl Settings {
@@ -65,6 +76,12 @@ impl Settings {
         }
         if let Some(start_hidden) = patch.start_hidden {
             self.start_hidden = start_hidden;
+        }
+        if let Some(proxy) = patch.proxy {
+            self.proxy = Some(proxy.trim().to_owned()).filter(|p| !p.is_empty());
+        }
+        if let Some(ca_file) = patch.ca_file {
+            self.ca_file = Some(ca_file.trim().to_owned()).filter(|p| !p.is_empty());
         }
         if let Some(start_at_login) = patch.start_at_login {
             self.start_at_login = start_at_login;

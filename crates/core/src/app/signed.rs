@@ -71,7 +71,10 @@ impl Signed {
             target.profile.clone(),
             Arc::clone(&tokens),
             app.inner.timeline.clone(),
-            config.feed.clone(),
+            crate::realtime::FeedConfig {
+                network: api.network().clone(),
+                ..config.feed.clone()
+            },
         );
         let history = match (&user_id, config.catch_up) {
             (Some(user), true) => open_history(app, &target, user),

@@ -6,18 +6,17 @@
 use super::connection::Input;
 use super::message::MAX_FRAME_BYTES;
 use crate::auth::AccessToken;
+use crate::net::{NetError, Network, TcpDialer};
 use crate::server::{Flavour, ServerProfile};
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::{header, HeaderValue, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Error as WsError;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// An open WebSocket over TCP or TLS.
-pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// An open WebSocket over TCP, a proxy tunnel or TLS.
+pub type Socket = super::open::Socket;
 
 /// The transport's limits: a frame or message above 8 MiB ends the connection (the parser
 /// already skips, and counts, frames over 1 MiB).
@@ -43,7 +42,10 @@ pub enum OpenError {
         /// `Retry-After`, when usable.
         retry_after: Option<Duration>,
     },
-    /// DNS, TCP, TLS or the connection failed before an HTTP answer.
+    /// No stream to the server: DNS, TCP, the proxy or TLS, named by cause.
+    #[error(transparent)]
+    Unreachable(NetError),
+    /// The connection failed after the stream opened, before an HTTP answer.
     #[error("{reason}")]
     Transport {
         /// Plain words, without the URL (it may carry the AWS token).
@@ -65,24 +67,26 @@ pub struct Opened {
     pub params: String,
 }
 
-/// Performs the upgrade for `project` with `token`, within `limit`, with [`ws_config`].
-/// Dropping the future drops the half-open connection.
+/// Performs the upgrade for `project` with `token` on `network` (its proxy route and TLS
+/// configuration, the feed's), within `limit`, with [`ws_config`]. Dropping the future drops
+/// the half-open connection.
 pub async fn open(
     profile: &ServerProfile,
+    network: &Network,
     project: &str,
     token: &AccessToken,
     limit: Duration,
 ) -> Result<Opened, OpenError> {
     let prepared = prepare(profile, project, token)?;
-    let connect =
-        tokio_tungstenite::connect_async_with_config(prepared.request, Some(ws_config()), true);
+    let connect = super::open::open(network, &TcpDialer, prepared.request, ws_config());
     match tokio::time::timeout(limit, connect).await {
         Err(_) => Err(OpenError::TimedOut { after: limit }),
         Ok(Ok((socket, _response))) => Ok(Opened {
             socket,
             params: prepared.params,
         }),
-        Ok(Err(WsError::Http(response))) => {
+        Ok(Err(super::open::OpenError::Dial(error))) => Err(OpenError::Unreachable(error)),
+        Ok(Err(super::open::OpenError::Upgrade(WsError::Http(response)))) => {
             let (status, body, retry_after) = read_response(&response);
             Err(OpenError::Refused {
                 status,
@@ -90,7 +94,7 @@ pub async fn open(
                 retry_after,
             })
         }
-        Ok(Err(other)) => Err(OpenError::Transport {
+        Ok(Err(super::open::OpenError::Upgrade(other))) => Err(OpenError::Transport {
             reason: describe(&other),
         }),
     }
@@ -199,6 +203,13 @@ pub fn classify_failure(error: WsError) -> (Input, Option<(u16, String)>) {
             },
             None,
         ),
+    }
+}
+
+/// The outcome of a failed dial (DNS, TCP, proxy): a connect failure in the dialer's words.
+pub fn classify_dial_failure(error: &NetError) -> Input {
+    Input::ConnectFailed {
+        reason: error.to_string(),
     }
 }
 

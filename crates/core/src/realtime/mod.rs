@@ -8,6 +8,7 @@ pub mod feed;
 pub mod handshake;
 mod lenient;
 pub mod message;
+mod open;
 pub mod probe;
 pub mod update;
 

@@ -5,6 +5,7 @@ use super::backoff::BackoffPolicy;
 use super::connection::{ConnState, ResyncReason};
 use super::message::FeedEvent;
 use crate::clock::SharedClock;
+use crate::net::{Network, SharedDial};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -50,6 +51,11 @@ pub struct FeedConfig {
     pub clock: SharedClock,
     /// Seed for the backoff jitter; `None` seeds from the OS.
     pub jitter_seed: Option<u64>,
+    /// Proxy decisions and TLS settings (default: the machine's, [`Network::system`]).
+    pub network: Network,
+    /// Opens the byte stream each socket runs over (default: TCP, or a `CONNECT` tunnel when
+    /// the route names a proxy). Tests substitute their own, e.g. an in-memory pipe.
+    pub dialer: SharedDial,
 }
 
 impl Default for FeedConfig {
@@ -64,6 +70,8 @@ impl Default for FeedConfig {
             channel_capacity: 4096,
             clock: crate::clock::system(),
             jitter_seed: None,
+            network: Network::system(),
+            dialer: crate::net::tcp_dialer(),
         }
     }
 }

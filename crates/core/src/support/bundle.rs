@@ -86,6 +86,9 @@ pub struct BundleInput {
     pub feed: Option<CounterSnapshot>,
     /// Plain notes on how the client degraded (e.g. a REST endpoint this server lacks).
     pub notes: Vec<String>,
+    /// Routes, proxy variables and the server certificate
+    /// ([`crate::net::inspect::bundle_section`]), proxy passwords already hidden.
+    pub network: Option<serde_json::Value>,
 }
 
 impl BundleInput {
@@ -105,6 +108,7 @@ impl BundleInput {
             os_version: os_version(),
             feed: None,
             notes: Vec::new(),
+            network: None,
         }
     }
 
@@ -191,6 +195,7 @@ pub fn build(input: &BundleInput, now: OffsetDateTime) -> serde_json::Value {
         "counts": count(&input.timeline),
         "feed": input.feed,
         "notes": input.notes,
+        "network": input.network,
         "session_timeline": session,
         "connection_timeline": connections,
         "events": &input.events[events_from..],

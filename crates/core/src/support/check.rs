@@ -10,6 +10,8 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
+    /// Which proxy each URL takes, and whether it opens a tunnel.
+    Proxy,
     /// Resolve the REST host.
     Dns,
     /// Open a TCP connection.
@@ -36,6 +38,7 @@ impl Step {
     /// The label shown on the progress line.
     pub fn label(self) -> &'static str {
         match self {
+            Self::Proxy => "proxy",
             Self::Dns => "dns",
             Self::Tcp => "tcp",
             Self::Tls => "tls",

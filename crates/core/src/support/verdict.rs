@@ -26,6 +26,37 @@ pub enum Problem {
         /// What we were waiting for (`tcp connect`, `GET /health`, `first ping`…).
         waiting_for: String,
     },
+    /// The proxy cannot be reached.
+    ProxyUnreachable {
+        /// The proxy's `host:port`.
+        proxy: String,
+        /// Why, in plain words.
+        error: String,
+    },
+    /// The proxy wants credentials (407), or refused the ones it got.
+    ProxyAuthRequired {
+        /// The proxy's `host:port`.
+        proxy: String,
+        /// Credentials were sent and refused.
+        credentials_sent: bool,
+    },
+    /// The proxy refused to open a tunnel to the server.
+    ProxyRefused {
+        /// The proxy's `host:port`.
+        proxy: String,
+        /// The proxy's status.
+        status: u16,
+    },
+    /// A proxy setting or variable is unusable.
+    BadProxy {
+        /// What is wrong, naming the setting, never its value.
+        error: String,
+    },
+    /// The server's certificate chain ends at a CA this machine does not trust.
+    CertificateNotTrusted {
+        /// The issuer named in the server's certificate.
+        issuer: Option<String>,
+    },
     /// The TLS handshake failed or the certificate is unusable.
     TlsFailed {
         /// The TLS error.
@@ -129,6 +160,59 @@ pub enum Problem {
         /// The body.
         body: String,
     },
+}
+
+/// The problem behind a failed connection, named by its cause.
+pub fn classify_net(error: &crate::net::NetError) -> Problem {
+    use crate::net::NetError as E;
+    match error {
+        E::Dns { source, .. } => Problem::DnsFailed {
+            error: source.to_string(),
+        },
+        E::ProxyUnreachable { proxy, source } => Problem::ProxyUnreachable {
+            proxy: proxy.clone(),
+            error: source.to_string(),
+        },
+        E::ProxyAuthRequired {
+            proxy,
+            credentials_sent,
+            ..
+        } => Problem::ProxyAuthRequired {
+            proxy: proxy.clone(),
+            credentials_sent: *credentials_sent,
+        },
+        E::ProxyRefused { proxy, status, .. } => Problem::ProxyRefused {
+            proxy: proxy.clone(),
+            status: *status,
+        },
+        E::BadProxy { .. } => Problem::BadProxy {
+            error: error.to_string(),
+        },
+        E::CertificateNotTrusted { issuer, .. } => Problem::CertificateNotTrusted {
+            issuer: issuer.clone(),
+        },
+        E::NoHost { .. }
+        | E::Connect { .. }
+        | E::ProxyClosed { .. }
+        | E::ProxyGarbled { .. }
+        | E::ProxyIo { .. } => Problem::ConnectFailed {
+            error: error.to_string(),
+        },
+        E::CertificateExpired { .. }
+        | E::CertificateNotYetValid { .. }
+        | E::CertificateWrongHost { .. }
+        | E::CertificateRevoked { .. }
+        | E::CertificateRefused { .. }
+        | E::NotTls { .. }
+        | E::Tls { .. }
+        | E::TlsIo { .. }
+        | E::BadServerName { .. }
+        | E::NoTrustStore { .. }
+        | E::ExtraCaUnreadable { .. }
+        | E::ExtraCaInvalid { .. } => Problem::TlsFailed {
+            error: error.to_string(),
+        },
+    }
 }
 
 /// What a caller knew when a WebSocket handshake was refused.
@@ -303,6 +387,43 @@ impl Problem {
                 Network,
                 format!("The server did not answer ({waiting_for}): the network drops our packets or the server hangs."),
                 "Check VPN, proxy and firewall settings; try another network. The client keeps retrying by itself.",
+            ),
+            Self::ProxyUnreachable { proxy, error } => facts(
+                "proxy-unreachable",
+                Network,
+                format!("The proxy {proxy} cannot be reached ({error})."),
+                "Check the proxy address in --proxy, the app's proxy setting or HTTPS_PROXY / HTTP_PROXY / ALL_PROXY.",
+            ),
+            Self::ProxyAuthRequired { proxy, credentials_sent } => facts(
+                "proxy-auth-required",
+                Network,
+                if *credentials_sent {
+                    format!("The proxy {proxy} refused the user name and password it was given (407).")
+                } else {
+                    format!("The proxy {proxy} asked for a password (407).")
+                },
+                "Put the proxy's user name and password in its URL: http://user:password@proxy:port (in HTTPS_PROXY or --proxy).",
+            ),
+            Self::ProxyRefused { proxy, status } => facts(
+                "proxy-refused",
+                Network,
+                format!("The proxy {proxy} refused to open a tunnel to the server ({status})."),
+                "Ask your network administrators to allow the DevHive server's host and port through the proxy, or list it in NO_PROXY if it is reachable directly.",
+            ),
+            Self::BadProxy { error } => facts(
+                "bad-proxy",
+                Network,
+                format!("The proxy setting cannot be used: {error}."),
+                "Fix the proxy URL: http://[user:password@]host:port.",
+            ),
+            Self::CertificateNotTrusted { issuer } => facts(
+                "certificate-not-trusted",
+                Network,
+                match issuer {
+                    Some(issuer) => format!("The server's certificate (issued by '{issuer}') is not trusted by this machine."),
+                    None => "The server's certificate is not trusted by this machine.".to_owned(),
+                },
+                "Install your company's CA certificate in the system trust store, or pass it with --ca-file (or DEVHIVE_CA_FILE, or the app's CA setting).",
             ),
             Self::TlsFailed { error } => facts(
                 "tls-failed",

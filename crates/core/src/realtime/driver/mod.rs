@@ -7,6 +7,7 @@ mod live;
 use super::connection::{Action, ConnState, Connection, Input, ResyncReason};
 use super::handshake;
 use super::message;
+use super::open::{self, OpenError, Socket};
 use super::update::{Counters, FeedConfig, FeedUpdate};
 use crate::auth::{AccessToken, TokenSource};
 use crate::server::{Flavour, ServerProfile};
@@ -17,14 +18,10 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
-use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A request from the feed handle to one driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +187,12 @@ impl<T: TokenSource> Driver<T> {
             .max_frame_size(Some(8 * message::MAX_FRAME_BYTES));
         let attempt = timeout(
             self.shared.config.connect_timeout,
-            tokio_tungstenite::connect_async_with_config(prepared.request, Some(ws_config), true),
+            open::open(
+                &self.shared.config.network,
+                self.shared.config.dialer.as_ref(),
+                prepared.request,
+                ws_config,
+            ),
         )
         .await;
         let params = prepared.params;
@@ -223,7 +225,16 @@ impl<T: TokenSource> Driver<T> {
                 self.socket = Some((socket, live));
                 Input::HandshakeAccepted
             }
-            Ok(Err(error)) => {
+            Ok(Err(OpenError::Dial(error))) => {
+                let input = handshake::classify_dial_failure(&error);
+                if let Input::ConnectFailed { reason } = &input {
+                    self.record(Entry::Error {
+                        message: reason.clone(),
+                    });
+                }
+                input
+            }
+            Ok(Err(OpenError::Upgrade(error))) => {
                 let (input, seen) = handshake::classify_failure(error);
                 match seen {
                     Some((status, body)) => self.record(Entry::Handshake {
