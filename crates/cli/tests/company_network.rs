@@ -11,15 +11,18 @@ mod support;
 use devhive_sandbox::demo;
 use std::process::Stdio;
 use std::time::Duration;
-use support::{temp_dir, Tinyproxy, TlsServer, PROXY_PASSWORD, PROXY_VARIABLES};
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{ChildStdout, Command};
+use support::{routing_variables, temp_dir, Tinyproxy, TlsServer, PROXY_PASSWORD};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+/// How long a watch may take to show a line.
+const WITHIN: Duration = Duration::from_secs(30);
 
 /// `devhive <args>` with no proxy variables but those in `env`, a fresh data dir, and
 /// `alice`'s password for sign-in.
 fn devhive(args: &[String], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_devhive"));
-    for name in PROXY_VARIABLES {
+    for name in routing_variables() {
         command.env_remove(name);
     }
     // The OS trust store must not already trust the test CA through an inherited variable.
@@ -38,31 +41,6 @@ fn devhive(args: &[String], env: &[(&str, &str)]) -> Command {
         command.env(name, value);
     }
     command
-}
-
-async fn line_matching(
-    lines: &mut Lines<BufReader<ChildStdout>>,
-    pred: impl Fn(&str) -> bool,
-    seen: &mut Vec<String>,
-) -> String {
-    let within = Duration::from_secs(30);
-    let found = tokio::time::timeout(within, async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            seen.push(line.clone());
-            if pred(&line) {
-                return Some(line);
-            }
-        }
-        None
-    })
-    .await;
-    match found {
-        Ok(Some(line)) => line,
-        _ => panic!(
-            "no matching line within {within:?}; saw:\n{}",
-            seen.join("\n")
-        ),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,13 +74,19 @@ async fn watch_through_tinyproxy_tunnels_rest_and_the_websocket_and_receives_an_
     });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen = Vec::new();
-    line_matching(&mut lines, |l| l.contains("connected"), &mut seen).await;
+    support::line_matching(&mut lines, WITHIN, |l| l.contains("connected"), &mut seen).await;
     server
         .running
         .sandbox
         .post_message(demo::BOB, demo::APOLLO, "Through the proxy", "text", None)
         .expect("bob posts");
-    line_matching(&mut lines, |l| l.contains("Through the proxy"), &mut seen).await;
+    support::line_matching(
+        &mut lines,
+        WITHIN,
+        |l| l.contains("Through the proxy"),
+        &mut seen,
+    )
+    .await;
     child.kill().await.unwrap();
     let stderr_text = stderr_text.await.unwrap();
 
@@ -320,7 +304,8 @@ async fn the_watch_says_in_plain_words_why_the_socket_does_not_connect() {
         "the proxy 127.0.0.1:{} asked for a password (407)",
         proxy.port
     );
-    let line = line_matching(&mut lines, |l| l.contains("retrying in"), &mut seen).await;
+    let line =
+        support::line_matching(&mut lines, WITHIN, |l| l.contains("retrying in"), &mut seen).await;
     assert!(line.contains(&expected), "{line}");
     child.kill().await.unwrap();
 }

@@ -1,37 +1,13 @@
 //! `devhive watch` in text mode reads as words: project names, not UUIDs, and the chat line
 //! behind a `cache_invalidate` (fetched over REST), as a person sees it in a terminal.
 
+mod support;
+
 use devhive_sandbox::{demo, Config};
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{ChildStdout, Command};
-
-/// Reads lines until one matches, failing after `within`.
-async fn line_matching(
-    lines: &mut Lines<BufReader<ChildStdout>>,
-    within: Duration,
-    pred: impl Fn(&str) -> bool,
-    seen: &mut Vec<String>,
-) -> String {
-    let found = tokio::time::timeout(within, async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            seen.push(line.clone());
-            if pred(&line) {
-                return Some(line);
-            }
-        }
-        None
-    })
-    .await;
-    match found {
-        Ok(Some(line)) => line,
-        _ => panic!(
-            "no matching line within {within:?}; saw:\n{}",
-            seen.join("\n")
-        ),
-    }
-}
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_mode_names_the_project_and_shows_who_said_what() {
@@ -55,7 +31,7 @@ async fn text_mode_names_the_project_and_shows_who_said_what() {
         .expect("devhive runs");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen = Vec::new();
-    let connected = line_matching(
+    let connected = support::line_matching(
         &mut lines,
         Duration::from_secs(20),
         |l| l.contains("connected"),
@@ -70,7 +46,7 @@ async fn text_mode_names_the_project_and_shows_who_said_what() {
         .sandbox
         .post_message(demo::BOB, demo::APOLLO, "Deploy is green", "text", None)
         .expect("bob posts");
-    let said = line_matching(
+    let said = support::line_matching(
         &mut lines,
         Duration::from_secs(20),
         |l| l.contains("Deploy is green"),

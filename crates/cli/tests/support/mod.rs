@@ -1,5 +1,6 @@
-//! Shared by the CLI suites that need a company network: a private tinyproxy and the demo
-//! sandbox behind a TLS front signed by a CA made in the test.
+//! Shared by the CLI suites: reading a child's output lines until one matches, and, for the
+//! suites that need a company network, a private tinyproxy and the demo sandbox behind a TLS
+//! front signed by a CA made in the test.
 
 #![allow(dead_code)]
 
@@ -8,6 +9,8 @@ use devhive_sandbox::{Config, Running};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
+use tokio::io::{BufReader, Lines};
+use tokio::process::ChildStdout;
 
 /// The test CA's common name, as a company CA is named.
 pub const CA_NAME: &str = "Acme Corp CA";
@@ -16,18 +19,39 @@ pub const PROXY_USER: &str = "alice";
 /// Its password (must never appear in any output).
 pub const PROXY_PASSWORD: &str = "pr0xy-s3cret-4711";
 
-/// Every variable that could route the child elsewhere than the test says.
-pub const PROXY_VARIABLES: [&str; 9] = [
-    "https_proxy",
-    "HTTPS_PROXY",
-    "http_proxy",
-    "HTTP_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-    "DEVHIVE_CA_FILE",
-];
+/// Every variable that could route the child elsewhere than the test says: core's proxy
+/// variables and the extra CA file.
+pub fn routing_variables() -> impl Iterator<Item = &'static str> {
+    devhive_core::net::proxy::PROXY_VARIABLES
+        .into_iter()
+        .chain(["DEVHIVE_CA_FILE"])
+}
+
+/// Reads lines until one matches `pred`, failing after `within` with every line seen.
+pub async fn line_matching(
+    lines: &mut Lines<BufReader<ChildStdout>>,
+    within: Duration,
+    pred: impl Fn(&str) -> bool,
+    seen: &mut Vec<String>,
+) -> String {
+    let found = tokio::time::timeout(within, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            seen.push(line.clone());
+            if pred(&line) {
+                return Some(line);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(line)) => line,
+        _ => panic!(
+            "no matching line within {within:?}; saw:\n{}",
+            seen.join("\n")
+        ),
+    }
+}
 
 pub fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("devhive-{tag}-{}", uuid::Uuid::new_v4()));
