@@ -2,6 +2,8 @@
 //! user while nobody watched are exactly what `devhive catchup --json` lists, once; the same
 //! holds across a resync while `watch` runs; a corrupt history file is recovered.
 
+mod support;
+
 use devhive_sandbox::control::types::UpgradeFailure;
 use devhive_sandbox::state::work::TaskPatch;
 use devhive_sandbox::{demo, Config, Running};
@@ -56,22 +58,10 @@ fn watch(server: &str, data: &Path) -> (Child, Lines<BufReader<ChildStdout>>) {
 
 /// Reads JSON lines until one matches, failing after 20 s with what was seen.
 async fn until(lines: &mut Lines<BufReader<ChildStdout>>, pred: impl Fn(&Value) -> bool) -> Value {
-    let mut seen = Vec::new();
-    let found = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            seen.push(line.clone());
-            let value: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            if pred(&value) {
-                return Some(value);
-            }
-        }
-        None
-    })
-    .await;
-    match found {
-        Ok(Some(v)) => v,
-        _ => panic!("no matching line; saw:\n{}", seen.join("\n")),
-    }
+    let json = |line: &str| serde_json::from_str(line).unwrap_or(Value::Null);
+    let within = Duration::from_secs(20);
+    let line = support::line_matching(lines, within, |l| pred(&json(l)), &mut Vec::new()).await;
+    json(&line)
 }
 
 /// Stops `watch` as Ctrl-C would, and waits for it to save and exit.
