@@ -24,7 +24,7 @@ pub const PROXY_PASSWORD: &str = "pr0xy-s3cret-4711";
 pub fn routing_variables() -> impl Iterator<Item = &'static str> {
     devhive_core::net::proxy::PROXY_VARIABLES
         .into_iter()
-        .chain(["DEVHIVE_CA_FILE"])
+        .chain([devhive_core::app::CA_FILE_VARIABLE])
 }
 
 /// Reads lines until one matches `pred`, failing after `within` with every line seen.
