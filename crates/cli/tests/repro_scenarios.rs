@@ -1,21 +1,35 @@
 //! `devhive repro <scenario>` (the built binary): each scenario's key timeline lines and its
 //! one-line outcome, as a support engineer would attach them to a ticket.
 
+use std::ffi::OsString;
 use std::process::Output;
 
-async fn repro(args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_devhive"))
+/// Runs `devhive repro` with a private TMPDIR; also returns what it left there.
+async fn repro_in_tmp(args: &[&str]) -> (Output, Vec<OsString>) {
+    let tmp = tempfile::tempdir().expect("a temp dir for the run");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_devhive"))
         .arg("repro")
         .args(args)
         .env_remove("DEVHIVE_SERVER")
+        .env("TMPDIR", tmp.path())
         .output()
         .await
-        .expect("the devhive binary runs")
+        .expect("the devhive binary runs");
+    let left = std::fs::read_dir(tmp.path())
+        .expect("the run's temp dir")
+        .map(|e| e.expect("a dir entry").file_name())
+        .collect();
+    (output, left)
 }
 
-/// Runs a scenario in plain text and returns its stdout, asserting it succeeded.
+async fn repro(args: &[&str]) -> Output {
+    repro_in_tmp(args).await.0
+}
+
+/// Runs a scenario in plain text and returns its stdout, asserting it succeeded and removed
+/// its data dir (a support engineer runs many; none may pile up in /tmp).
 async fn run(scenario: &str) -> String {
-    let output = repro(&[scenario]).await;
+    let (output, left) = repro_in_tmp(&[scenario]).await;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(
         output.status.code(),
@@ -26,6 +40,10 @@ async fn run(scenario: &str) -> String {
     assert!(
         text.starts_with(&format!("repro: {scenario}\n")),
         "the header names the scenario:\n{text}"
+    );
+    assert!(
+        left.is_empty(),
+        "repro {scenario} left {left:?} in its temp dir"
     );
     text
 }
@@ -290,4 +308,22 @@ async fn list_describes_every_scenario_and_unknown_names_are_usage_errors() {
     }
     let unknown = repro(&["no-such-thing"]).await;
     assert_eq!(unknown.status.code(), Some(2), "usage error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_temp_dir_is_a_clear_error_not_a_panic() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_devhive"))
+        .args(["repro", "expired-token-at-connect"])
+        .env_remove("DEVHIVE_SERVER")
+        .env("TMPDIR", "/nonexistent/devhive-tmp")
+        .output()
+        .await
+        .expect("the devhive binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the run fails");
+    assert!(
+        stderr.contains("cannot create a data dir in /nonexistent/devhive-tmp"),
+        "the error names the temp dir:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "no panic:\n{stderr}");
 }

@@ -10,9 +10,9 @@ use devhive_core::server::{ApiVersion, Flavour, ServerProfile};
 use devhive_core::session::{Session, SessionConfig, SessionError};
 use devhive_core::timeline::{Entry, Record, Scope, Timeline};
 use devhive_sandbox::{spawn, Config, ControlClient, Running};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tempfile::TempDir;
 use tokio::sync::broadcast;
 
 /// How long any one expected entry may take to appear.
@@ -52,13 +52,19 @@ pub struct Harness {
     pub clock: SharedClock,
     /// The in-memory secret store (shared by every session of this harness, like a keychain).
     pub store: Arc<MemoryStore>,
-    /// The data dir holding the refresh lock.
-    pub data_dir: PathBuf,
+    /// The data dir holding the refresh lock: removed when the harness drops.
+    data_dir: TempDir,
 }
 
 impl Harness {
     /// Starts a demo sandbox with `config` and a client profile for `flavour`.
-    pub async fn start(config: Config, flavour: Flavour, clock: SharedClock) -> Self {
+    ///
+    /// Fails when the temp dir for the data dir cannot be made.
+    pub async fn start(
+        config: Config,
+        flavour: Flavour,
+        clock: SharedClock,
+    ) -> Result<Self, ReproError> {
         let running = spawn(Config {
             demo: true,
             ..config
@@ -72,8 +78,16 @@ impl Harness {
             .expect("sandbox URLs are valid");
         let timeline = Timeline::new(clock.clone());
         let entries = timeline.subscribe();
-        let data_dir = std::env::temp_dir().join(format!("devhive-repro-{}", uuid::Uuid::new_v4()));
-        Self {
+        let data_dir = tempfile::Builder::new()
+            .prefix("devhive-repro-")
+            .tempdir()
+            .map_err(|e| {
+                ReproError::Setup(format!(
+                    "cannot create a data dir in {}: {e}",
+                    std::env::temp_dir().display()
+                ))
+            })?;
+        Ok(Self {
             running: Some(running),
             timeline,
             entries,
@@ -81,7 +95,7 @@ impl Harness {
             clock,
             store: Arc::new(MemoryStore::new()),
             data_dir,
-        }
+        })
     }
 
     /// The running sandbox.
@@ -124,7 +138,7 @@ impl Harness {
             vault: Vault::new(self.store.clone()),
             clock: self.clock.clone(),
             timeline: self.timeline.clone(),
-            data_dir: self.data_dir.clone(),
+            data_dir: self.data_dir.path().to_path_buf(),
         }))
     }
 

@@ -40,7 +40,7 @@ fn apollo() -> String {
     demo::APOLLO.to_string()
 }
 
-async fn fly(config: Config) -> Harness {
+async fn fly(config: Config) -> Result<Harness, ReproError> {
     Harness::start(config, Flavour::Fly, clock::system()).await
 }
 
@@ -57,7 +57,7 @@ fn sign_out_note(h: &Harness) -> &'static str {
 }
 
 async fn expired_token_at_connect() -> Result<Ran, ReproError> {
-    let mut h = fly(Config::default()).await;
+    let mut h = fly(Config::default()).await?;
     let session = h.signed_in("alice").await?;
     let feed = h.feed(&session, &apollo());
     h.wait_handshake("the first connect", 101).await?;
@@ -84,7 +84,7 @@ async fn expired_token_at_connect() -> Result<Ran, ReproError> {
 }
 
 async fn refresh_race() -> Result<Ran, ReproError> {
-    let h = fly(Config::default()).await;
+    let h = fly(Config::default()).await?;
     let app = h.signed_in("alice").await?;
     // A second DevHive process (the CLI) on the same keychain entry and lock directory.
     let cli = h.session_via(&h.profile)?;
@@ -128,7 +128,7 @@ async fn refresh_race() -> Result<Ran, ReproError> {
 }
 
 async fn refresh_revoked() -> Result<Ran, ReproError> {
-    let mut h = fly(Config::default()).await;
+    let mut h = fly(Config::default()).await?;
     let session = h.signed_in("alice").await?;
     let feed = h.feed(&session, &apollo());
     h.wait_handshake("the first connect", 101).await?;
@@ -160,7 +160,7 @@ async fn refresh_revoked() -> Result<Ran, ReproError> {
 }
 
 async fn server_restart() -> Result<Ran, ReproError> {
-    let mut h = fly(Config::default()).await;
+    let mut h = fly(Config::default()).await?;
     let session = h.signed_in("alice").await?;
     let feed = h.feed(&session, &apollo());
     h.wait_handshake("the first connect", 101).await?;
@@ -197,7 +197,7 @@ async fn server_restart() -> Result<Ran, ReproError> {
 }
 
 async fn key_mismatch() -> Result<Ran, ReproError> {
-    let mut h = fly(Config::default()).await;
+    let mut h = fly(Config::default()).await?;
     let other = devhive_sandbox::spawn(Config {
         demo: true,
         signing_key: "another deployment's key".into(),
@@ -241,7 +241,7 @@ async fn key_mismatch() -> Result<Ran, ReproError> {
 }
 
 async fn rate_limited() -> Result<Ran, ReproError> {
-    let mut h = fly(Config::default()).await;
+    let mut h = fly(Config::default()).await?;
     let session = h.signed_in("alice").await?;
     let feed = h.feed(&session, &apollo());
     h.wait_handshake("the first connect", 101).await?;
@@ -287,7 +287,7 @@ async fn rate_limited() -> Result<Ran, ReproError> {
 }
 
 async fn not_a_member() -> Result<Ran, ReproError> {
-    let mut h = fly(Config::default()).await;
+    let mut h = fly(Config::default()).await?;
     let session = h.signed_in("carol").await?;
     let feed = h.feed(&session, &demo::BOREALIS.to_string());
     h.wait_handshake("the 403", 403).await?;
@@ -312,7 +312,7 @@ async fn aws_idle_timeout() -> Result<Ran, ReproError> {
         aws_idle_timeout: Duration::from_millis(800),
         ..Default::default()
     };
-    let mut h = Harness::start(config, Flavour::Aws, clock::system()).await;
+    let mut h = Harness::start(config, Flavour::Aws, clock::system()).await?;
     let session = h.signed_in("alice").await?;
     let feed = h.feed(&session, &apollo());
     h.wait_handshake("the first connect", 101).await?;
@@ -342,7 +342,7 @@ async fn aws_idle_timeout() -> Result<Ran, ReproError> {
 async fn sleep_wake() -> Result<Ran, ReproError> {
     let test_clock = TestClock::new();
     let shared: SharedClock = test_clock.clone();
-    let mut h = Harness::start(Config::default(), Flavour::Fly, shared).await;
+    let mut h = Harness::start(Config::default(), Flavour::Fly, shared).await?;
     let session = h.signed_in("alice").await?;
     let feed = h.feed(&session, &apollo());
     h.wait_handshake("the first connect", 101).await?;
@@ -378,7 +378,7 @@ async fn sleep_wake() -> Result<Ran, ReproError> {
 }
 
 async fn lost_refresh_response() -> Result<Ran, ReproError> {
-    let mut h = fly(Config::default()).await;
+    let mut h = fly(Config::default()).await?;
     let proxy = LossyProxy::start(h.running().addr).await;
     let via = ServerProfile::custom(
         &proxy.base_url(),
