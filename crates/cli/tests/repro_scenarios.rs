@@ -2,19 +2,25 @@
 //! one-line outcome, as a support engineer would attach them to a ticket.
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::process::Output;
+
+/// Runs `devhive repro` with `tmpdir` as its TMPDIR.
+async fn repro_with_tmpdir(args: &[&str], tmpdir: &Path) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_devhive"))
+        .arg("repro")
+        .args(args)
+        .env_remove("DEVHIVE_SERVER")
+        .env("TMPDIR", tmpdir)
+        .output()
+        .await
+        .expect("the devhive binary runs")
+}
 
 /// Runs `devhive repro` with a private TMPDIR; also returns what it left there.
 async fn repro_in_tmp(args: &[&str]) -> (Output, Vec<OsString>) {
     let tmp = tempfile::tempdir().expect("a temp dir for the run");
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_devhive"))
-        .arg("repro")
-        .args(args)
-        .env_remove("DEVHIVE_SERVER")
-        .env("TMPDIR", tmp.path())
-        .output()
-        .await
-        .expect("the devhive binary runs");
+    let output = repro_with_tmpdir(args, tmp.path()).await;
     let left = std::fs::read_dir(tmp.path())
         .expect("the run's temp dir")
         .map(|e| e.expect("a dir entry").file_name())
@@ -312,13 +318,11 @@ async fn list_describes_every_scenario_and_unknown_names_are_usage_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unusable_temp_dir_is_a_clear_error_not_a_panic() {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_devhive"))
-        .args(["repro", "expired-token-at-connect"])
-        .env_remove("DEVHIVE_SERVER")
-        .env("TMPDIR", "/nonexistent/devhive-tmp")
-        .output()
-        .await
-        .expect("the devhive binary runs");
+    let output = repro_with_tmpdir(
+        &["expired-token-at-connect"],
+        Path::new("/nonexistent/devhive-tmp"),
+    )
+    .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "the run fails");
     assert!(
