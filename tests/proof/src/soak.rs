@@ -81,6 +81,10 @@ pub struct SoakReport {
     pub harness_lagged: u64,
     /// The seed used.
     pub seed: u64,
+    /// What happened when, seconds from the start: faults, connection states, refresh
+    /// outcomes and gaps of a second or more between delivered events (printed when a run
+    /// fails, to see where live delivery stalled).
+    pub trace: Vec<(f64, String)>,
 }
 
 impl SoakReport {
@@ -117,11 +121,20 @@ impl SoakReport {
             self.peak_rss_kib as f64 / 1024.0,
         )
     }
+
+    /// The trace, one line per entry.
+    pub fn render_trace(&self) -> String {
+        self.trace
+            .iter()
+            .map(|(at, what)| format!("{at:8.3} {what}\n"))
+            .collect()
+    }
 }
 
 #[derive(Default)]
 struct Seen {
     delivered: HashMap<String, Instant>,
+    trace: Vec<(Instant, String)>,
     resyncs: Vec<Instant>,
     needs_login: u64,
     lagged: u64,
@@ -181,7 +194,9 @@ pub async fn run(config: SoakConfig) -> SoakReport {
                         state: ConnState::NeedsLogin { .. },
                         ..
                     }) => seen.needs_login += 1,
-                    Ok(FeedUpdate::Connection { .. }) => {}
+                    Ok(FeedUpdate::Connection { state, .. }) => {
+                        seen.trace.push((now, format!("conn {state:?}")));
+                    }
                     Err(RecvError::Lagged(n)) => seen.lagged += n,
                     Err(RecvError::Closed) => return,
                 }
@@ -194,6 +209,7 @@ pub async fn run(config: SoakConfig) -> SoakReport {
     let status_task = {
         let count = Arc::clone(&session_needs_login);
         let refreshes = Arc::clone(&client_refreshes);
+        let seen = Arc::clone(&seen);
         tokio::spawn(async move {
             let mut last_at = None;
             while status.changed().await.is_ok() {
@@ -207,6 +223,10 @@ pub async fn run(config: SoakConfig) -> SoakReport {
                     if let Some(detail) = report.detail {
                         key = format!("{key}: {}", detail.chars().take(80).collect::<String>());
                     }
+                    seen.lock()
+                        .expect("seen")
+                        .trace
+                        .push((Instant::now(), format!("refresh {key}")));
                     *refreshes.lock().expect("refreshes").entry(key).or_default() += 1;
                 }
             }
@@ -239,6 +259,7 @@ pub async fn run(config: SoakConfig) -> SoakReport {
     let deadline = started + config.duration;
     let early_at = started + config.duration / 5;
     let mut rss_early = 0;
+    let mut refresh_fault_at: Option<usize> = None;
     while Instant::now() < deadline {
         let gap = config.fault_every.mul_f64(rng.gen_range(0.5..1.5));
         sleep(gap.min(deadline.saturating_duration_since(Instant::now()))).await;
@@ -248,7 +269,20 @@ pub async fn run(config: SoakConfig) -> SoakReport {
         if Instant::now() >= deadline {
             break;
         }
-        let name = inject(&control, &mut rng).await;
+        let at = Instant::now();
+        // Refresh faults are blips: a new one only once the client got a token after the
+        // last. Back to back they are an outage of the refresh endpoint, which the session
+        // rightly backs off from for up to 30 s (design.md §2): seed 15921148441633751223
+        // drew four in 14 s, eight failed refreshes in a row, and 45 s without live events.
+        let blip_over = refresh_fault_at.is_none_or(|grants| client.tokens.grants() > grants);
+        let name = inject(&control, &mut rng, blip_over).await;
+        if name == REFRESH_FAULT {
+            refresh_fault_at = Some(client.tokens.grants());
+        }
+        seen.lock()
+            .expect("seen")
+            .trace
+            .push((at, format!("fault {name}")));
         *faults.entry(name).or_default() += 1;
     }
     stop.store(true, Ordering::SeqCst);
@@ -301,7 +335,31 @@ pub async fn run(config: SoakConfig) -> SoakReport {
         peak_rss_kib: memory.peak_kib,
         harness_lagged: seen.lagged,
         seed: config.seed,
+        trace: trace(started, &seen),
     }
+}
+
+/// The harness's trace plus every gap of a second or more between delivered events, in time
+/// order, in seconds from `started`.
+fn trace(started: Instant, seen: &Seen) -> Vec<(f64, String)> {
+    let since = |at: Instant| at.saturating_duration_since(started).as_secs_f64();
+    let mut delivered: Vec<Instant> = seen.delivered.values().copied().collect();
+    delivered.sort();
+    let mut out: Vec<(f64, String)> = delivered
+        .windows(2)
+        .filter(|w| w[1] - w[0] >= Duration::from_secs(1))
+        .map(|w| {
+            let gap = (w[1] - w[0]).as_secs_f64();
+            (since(w[0]), format!("no live event for {gap:.1} s"))
+        })
+        .collect();
+    out.extend(
+        seen.trace
+            .iter()
+            .map(|(at, what)| (since(*at), what.clone())),
+    );
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out
 }
 
 /// `(delivered, covered by a later resync, lost)` over everything posted.
@@ -320,9 +378,20 @@ fn account(posted: &[(String, Instant)], seen: &Seen) -> (u64, u64, u64) {
     out
 }
 
-/// Injects one random fault; returns its name.
-async fn inject(control: &devhive_sandbox::ControlClient, rng: &mut StdRng) -> &'static str {
-    let pick = rng.gen_range(0..9);
+/// The name of the fault that fails the next two refreshes.
+const REFRESH_FAULT: &str = "refresh 5xx ×2";
+
+/// Injects one random fault, a refresh fault only if `refresh_fault` allows; returns its name.
+async fn inject(
+    control: &devhive_sandbox::ControlClient,
+    rng: &mut StdRng,
+    refresh_fault: bool,
+) -> &'static str {
+    let pick = if refresh_fault {
+        rng.gen_range(0..9)
+    } else {
+        [0, 1, 2, 3, 5, 6, 7, 8][rng.gen_range(0..8)]
+    };
     let result = match pick {
         0 => control.drop_sockets(DropMode::Abrupt, None).await.map(drop),
         1 => control
@@ -373,7 +442,7 @@ async fn inject(control: &devhive_sandbox::ControlClient, rng: &mut StdRng) -> &
         "drop 1000",
         "drop 1011",
         "expire tokens",
-        "refresh 5xx ×2",
+        REFRESH_FAULT,
         "reconnect message",
         "blackhole 1.5–3.5 s",
         "503 upgrade + drop",

@@ -16,6 +16,10 @@ async fn a_chaotic_run_loses_no_event_and_never_asks_for_a_sign_in() {
     let seed = env_u64("DEVHIVE_SOAK_SEED").unwrap_or_else(rand::random::<u64>);
     let report = soak::run(SoakConfig::for_duration(Duration::from_secs(secs), seed)).await;
     println!("{}", report.render());
+    if report.delivered * 4 < report.emitted * 3 || std::env::var_os("DEVHIVE_SOAK_TRACE").is_some()
+    {
+        println!("trace:\n{}", report.render_trace());
+    }
     assert_eq!(
         report.harness_lagged, 0,
         "the harness must see every update for the accounting to mean anything"
