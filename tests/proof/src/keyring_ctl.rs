@@ -128,6 +128,26 @@ pub fn unlock_login_collection() -> Result<(), String> {
     }
 }
 
+/// How many Secret Service sessions the daemon has opened so far, this probe's included:
+/// gnome-keyring numbers its session objects `…/session/s<N>` in order, so the probe opens
+/// one, reads N and closes it. The difference between two probes, less one, is how many
+/// sessions (clients' `OpenSession` calls) came in between.
+pub fn sessions_opened() -> Result<u64, String> {
+    let bus = session_bus()?;
+    let service = bus.with_proxy(SECRETS, SERVICE_PATH, CALL_TIMEOUT);
+    let (_output, session): (Variant<Box<dyn RefArg>>, Path<'static>) = service
+        .method_call(SERVICE_IFACE, "OpenSession", ("plain", Variant("")))
+        .map_err(|e| format!("Secret Service OpenSession: {e}"))?;
+    let number = session
+        .rsplit_once("/s")
+        .and_then(|(_, n)| n.parse().ok())
+        .ok_or_else(|| format!("unexpected session path {session}"))?;
+    bus.with_proxy(SECRETS, session, CALL_TIMEOUT)
+        .method_call::<(), _, _, _>("org.freedesktop.Secret.Session", "Close", ())
+        .map_err(|e| format!("Secret Service Session.Close: {e}"))?;
+    Ok(number)
+}
+
 /// Deletes an entry the way another program would (`secret-tool clear`).
 pub fn clear_entry(service: &str, account: &str) -> bool {
     Command::new("secret-tool")

@@ -8,8 +8,9 @@
 
 mod keychain_rig;
 
-use devhive_core::keychain::{KeyringStore, SecretStore};
+use devhive_core::keychain::{AccountKey, KeyringStore, SecretStore};
 use devhive_core::realtime::FeedConfig;
+use devhive_core::secret::Secret;
 use devhive_core::session::SessionState;
 use devhive_proof::client::{fly_profile, Client};
 use devhive_proof::keyring_ctl;
@@ -17,6 +18,40 @@ use keychain_rig::{Rig, SERIAL};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::sleep;
+
+/// gnome-keyring aborts when short-lived clients race its `OpenSession` (upstream #190/#196),
+/// so a process opens one Secret Service session however many calls its stores make (a
+/// session per call would be 40 here; the store `keyring` 3 ships opens one per read, two
+/// per write).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_opens_one_secret_service_session_for_all_its_calls() {
+    let _serial = SERIAL.lock().await;
+    if !keyring_ctl::available_or_skip("one session per store").await {
+        return;
+    }
+    let service = format!("devhive-proof-{}", uuid::Uuid::new_v4().simple());
+    let opened = tokio::task::spawn_blocking(move || {
+        let store = KeyringStore::with_service(service);
+        let before = keyring_ctl::sessions_opened().expect("probe before");
+        for n in 0..10 {
+            let key = AccountKey::refresh_token("sessions.test", &format!("user-{n}"));
+            let value = Secret::new(format!("value {n}"));
+            store.set(&key, &value).expect("set");
+            assert_eq!(store.get(&key).expect("get"), Some(value));
+            store.delete(&key).expect("delete");
+            assert_eq!(store.get(&key).expect("get after delete"), None);
+        }
+        let after = keyring_ctl::sessions_opened().expect("probe after");
+        after - before - 1
+    })
+    .await
+    .expect("store calls");
+    // The process's one connection may already be open (an earlier probe here opened it).
+    assert!(
+        opened <= 1,
+        "{opened} Secret Service sessions opened for 40 store calls"
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_keychain_locked_mid_session_is_reported_and_the_token_is_stored_again_once_unlocked() {

@@ -4,6 +4,8 @@
 
 mod keyring_store;
 mod memory;
+#[cfg(target_os = "linux")]
+mod secret_service;
 
 pub use keyring_store::KeyringStore;
 pub use memory::MemoryStore;
