@@ -115,7 +115,7 @@ impl Connection {
             if collection.is_locked()? {
                 collection.unlock()?;
             }
-            let label = format!("DevHive Desktop ({account})");
+            let label = format!("{account} ({service})");
             let mut attributes = attributes(service, account);
             attributes.insert("application", "devhive-desktop");
             collection.create_item(&label, attributes, secret, true, "text/plain")?;
