@@ -1,4 +1,4 @@
-//! The Secret Service (GNOME Keyring, KWallet) over one D-Bus connection per store.
+//! The Secret Service (GNOME Keyring, KWallet) over one D-Bus connection per process.
 //!
 //! Why not `keyring`'s own Secret Service credential: it opens a new D-Bus connection and a
 //! new Secret Service session for every call (two for a write), and closes them straight
@@ -9,9 +9,9 @@
 //! per process, opened on first use and kept, makes a process one client of the daemon for
 //! its life.
 //!
-//! Items keep the attributes `keyring` 3 gives them (`service`, `username`, `target` =
-//! `default`, `application`), so entries written by earlier versions are found and theirs
-//! by ours.
+//! Entries are found by the attributes `keyring` 3 searches on (`service`, `username`,
+//! `target` = `default`), so entries written by earlier versions are found; ours also carry
+//! `application` = `devhive-desktop` (keyring wrote `rust-keyring`), which no search uses.
 
 use dbus_secret_service::{EncryptionType, Error, Item, SecretService};
 use std::collections::HashMap;
