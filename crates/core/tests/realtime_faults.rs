@@ -348,6 +348,8 @@ async fn a_token_from_another_deployment_is_rejected_twice_then_backs_off_with_t
         }
         other => panic!("expected backoff, got {other:?}"),
     }
+    // Stop before counting: the backoff's retry could otherwise land between the reads.
+    feed.stop().await;
     let ws_stats = ws.control().stats().await.unwrap();
     assert_eq!(ws_stats.handshakes_with(Flavour::Fly, 401), 2);
     assert_eq!(rest.control().stats().await.unwrap().refreshes_total(), 1);

@@ -194,11 +194,19 @@ async fn a_sign_out_in_another_process_ends_the_session_once() {
         .await
         .expect("the other process signs out");
     assert!(rig.stored().is_none(), "the entry is gone");
-    // The 3 s token's next refresh presents the revoked token.
-    sleep(Duration::from_secs(5)).await;
+    // The 3 s token's next refresh presents the revoked token (through the refresh lock and
+    // the Secret Service, each allowed 3 s, so wait for the state rather than a fixed time).
+    let mut states = rig.client.session.subscribe();
+    // Dropped at once (a held `watch::Ref` would block the session's sender); the check below
+    // says what state it ended in.
+    let _ = tokio::time::timeout(
+        Duration::from_secs(20),
+        states.wait_for(|s| matches!(s.state, SessionState::NeedsLogin { .. })),
+    )
+    .await;
     let status = rig.client.session.status();
     let SessionState::NeedsLogin { reason } = &status.state else {
-        panic!("expected NeedsLogin, got {:?}", status.state);
+        panic!("expected NeedsLogin within 20 s, got {:?}", status.state);
     };
     assert!(
         reason.contains("signed out in another DevHive process"),

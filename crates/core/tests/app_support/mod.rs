@@ -41,8 +41,13 @@ impl UiPort for Recorder {
         self.changed.notify_waiters();
     }
     fn tray(&self, state: TrayState, tooltip: &str) {
-        self.trays.lock().unwrap().push(state);
+        // The tooltip goes in first, under the trays lock: whoever sees a tray state also
+        // sees its tooltip.
+        let mut trays = self.trays.lock().unwrap();
         self.tooltips.lock().unwrap().push(tooltip.to_owned());
+        trays.push(state);
+        drop(trays);
+        self.changed.notify_waiters();
     }
 }
 
