@@ -28,7 +28,11 @@ apt_ensure() {
   local missing=()
   local pkg
   for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    # A plain match, not `| grep -q` (its early exit can SIGPIPE dpkg-query under pipefail).
+    case "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" in
+      *'install ok installed'*) ;;
+      *) missing+=("$pkg") ;;
+    esac
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
   say "installing Debian packages: ${missing[*]}"
