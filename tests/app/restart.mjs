@@ -137,14 +137,21 @@ try {
   // Start when I log in: an XDG autostart entry appears (in this test's HOME), and goes when unticked.
   const autostartDir = join(home, '.config/autostart');
   const entries = () => (existsSync(autostartDir) ? readdirSync(autostartDir).filter((f) => f.endsWith('.desktop')) : []);
+  // The switch shows each click at once, whatever the shell's answers are doing (a late answer
+  // of an earlier click once turned the third click into "off": ui/src/model/pending-settings.ts).
+  const startAtLogin = () => app.exec('return document.querySelector("[data-testid=start-at-login]").checked');
   await app.click('[data-testid=start-at-login]');
+  assert.equal(await startAtLogin(), true, 'the switch is on');
   await waitFor(() => entries().length === 1, 'an autostart entry', 5_000);
   const entry = readFileSync(join(autostartDir, entries()[0]), 'utf8');
   assert.ok(entry.split('\n').some((l) => l.startsWith('Exec=') && l.includes(bin)), `the entry starts this binary: ${entry}`);
   await app.click('[data-testid=start-at-login]');
+  assert.equal(await startAtLogin(), false, 'the switch is off');
   await waitFor(() => entries().length === 0, 'the autostart entry removed', 5_000);
   await app.click('[data-testid=start-at-login]');
+  assert.equal(await startAtLogin(), true, 'the switch is on again');
   await waitFor(() => entries().length === 1, 'the autostart entry back', 5_000);
+  await waitFor(startAtLogin, 'the switch still on once the answers are in', 5_000);
   // A size of the user's own, to come back after the restart (saved when the window closes).
   await app.setRect({ width: 900, height: 640 });
   const sized = await waitFor(async () => { const [w, h] = await app.size(); return w === 900 && h === 640 && [w, h]; }, 'the window resized', 5_000).catch(async (e) => {

@@ -60,6 +60,8 @@ async function mockBackend(page, fixture) {
           const p = args.patch;
           const s = window.__state.settings;
           window.__state.settings = { ...s, ...Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'notify')), notify: { ...s.notify, ...(p.notify ?? {}) } };
+          // A held answer waits for the test (window.__state.held[i](settings) sends it).
+          if (window.__state.holdSettings) return new Promise((resolve) => (window.__state.held ??= []).push(resolve));
           return window.__state.settings;
         }
         case 'notify':
@@ -238,6 +240,49 @@ export const scenarios = {
     await page.waitForFunction(() => document.querySelector('[data-testid=pause]')?.checked === true);
     assert.equal(await page.locator('[data-testid=quiet]').isChecked(), true, 'the earlier change is still shown');
     assert.equal(await page.locator('[data-testid=paused]').count(), 1);
+  },
+
+  async 'a late answer or event of an earlier click does not flip a switch back (on, off, on)'({ page, base, assert }) {
+    await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')] });
+    await page.goto(base);
+    await page.evaluate(() => { window.__state.holdSettings = true; });
+    await page.click('[data-testid=tab-settings]');
+    const box = page.locator('[data-testid=start-at-login]');
+    await box.click();
+    await box.click();
+    await page.waitForFunction(() => (window.__state.held ?? []).length === 2);
+    assert.equal(await box.isChecked(), false, 'the second click shows at once');
+    // The first click's answer and its settings-changed arrive now; the event also says the
+    // tray paused notifications, so the badge shows when the UI has drawn it.
+    await page.evaluate(async (s) => {
+      window.__state.held[0]({ ...s, start_at_login: true });
+      await window.__harness.emit('settings-changed', { ...s, start_at_login: true, paused: true });
+    }, settings);
+    await page.waitForSelector('[data-testid=paused]');
+    assert.equal(await box.isChecked(), false, 'the earlier click does not come back');
+    // The third click acts on what the screen shows: it turns the switch on.
+    await box.click();
+    const patches = await page.evaluate(() => window.__harness.calls.filter((c) => c.cmd === 'update_settings').map((c) => c.args.patch));
+    assert.deepEqual(patches, [{ start_at_login: true }, { start_at_login: false }, { start_at_login: true }]);
+    await page.evaluate((s) => {
+      window.__state.held[1]({ ...s, paused: true, start_at_login: false });
+      window.__state.held[2]({ ...s, paused: true, start_at_login: true });
+    }, settings);
+    await page.waitForFunction(() => document.querySelector('[data-testid=start-at-login]')?.checked === true);
+    assert.equal(await page.locator('[data-testid=pause]').isChecked(), true, 'the tray\'s pause is kept');
+  },
+
+  async 'a refused settings change goes back to what the shell has, and says why'({ page, base, assert }) {
+    await mockBackend(page, { projects: [project(P1, 'Apollo')], connections: [conn(P1, 'connected')] });
+    await page.goto(base);
+    await page.evaluate(() => { window.__state.holdSettings = true; });
+    await page.click('[data-testid=tab-settings]');
+    await page.fill('[data-testid=proxy]', 'http://user:pw@proxy.example');
+    await page.press('[data-testid=proxy]', 'Tab');
+    await page.waitForFunction(() => (window.__state.held ?? []).length === 1);
+    await page.evaluate(() => window.__state.held[0](Promise.reject({ code: 'invalid_input', message: 'a proxy URL must not carry a password' })));
+    await page.waitForFunction(() => document.querySelector('[data-testid=proxy]')?.value === '');
+    assert.match(await page.textContent('[data-testid=notice]'), /must not carry a password/);
   },
 
   async 'resuming shows no sign-in form, then offline says so and counts down'({ page, base, assert }) {

@@ -16,6 +16,7 @@ import { commands, onEvents, toAppError } from './ipc';
 import { DataCache } from './model/cache';
 import { describeChange, describeEvent, mergeFeed, storedLine, type FeedItem } from './model/feed';
 import { errorMessage } from './model/viewmodel';
+import { PendingSettings } from './model/pending-settings';
 
 /** The screens behind the navigation. */
 export type Tab = 'feed' | 'projects' | 'session' | 'diagnostics' | 'settings';
@@ -30,7 +31,10 @@ export interface Model {
   connections: Record<string, ConnectionView>;
   userId: string | null;
   timeline: TimelineEntryView[];
-  /** The current settings: replaced by every reply and every settings-changed event. */
+  /**
+   * The settings shown: the shell's latest (a settings-changed event, or the answer to the newest
+   * change), with the user's changes still in flight on top.
+   */
   settings: Settings;
   feed: FeedItem[];
   filter: string | null;
@@ -66,9 +70,13 @@ export class App {
   readonly cache: DataCache;
   /** The composer and "While you were away" (ui/src/continuity.ts). */
   readonly continuity: Continuity;
+  /** The settings the shell last confirmed, and the changes sent since. */
+  private confirmed: Settings;
+  private readonly pending = new PendingSettings();
 
   constructor(private readonly redraw: () => void) {
     this.model = initialModel(Date.now());
+    this.confirmed = this.model.settings;
     this.continuity = new Continuity(() => this.redraw(), {
       post: (p, c) => commands.postMessage(p, c), storedFeed: () => commands.storedFeed(), markAllRead: () => commands.markAllRead(),
     }, (items) => this.addFeed(items.map((i) => storedLine(i, this.projectName(i.project_id))), false));
@@ -128,7 +136,7 @@ export class App {
       'catch-up': (c) => this.continuity.onCatchUp(c),
       'timeline-appended': (t) => this.set({ timeline: [...this.model.timeline, t].slice(-1000) }),
       'projects-changed': (projects) => this.set({ projects }),
-      'settings-changed': (settings) => this.set({ settings }),
+      'settings-changed': (settings) => this.showSettings(settings),
       focus: (f) => this.focus(f),
     });
     window.setInterval(() => this.set({ now: Date.now() }), 1000);
@@ -136,9 +144,10 @@ export class App {
       const s = await commands.snapshot();
       const connections: Record<string, ConnectionView> = {};
       for (const c of s.connections) connections[c.project_id] = c;
+      this.confirmed = s.settings;
       this.set({
         app: s.app, phase: s.phase, session: s.session, projects: s.projects, connections, userId: s.user_id,
-        timeline: s.timeline, settings: s.settings, loaded: true,
+        timeline: s.timeline, settings: this.pending.over(s.settings), loaded: true,
       });
       for (const c of s.connections) if (c.state === 'connected') this.cache.resync(c.project_id);
       if (s.phase.phase === 'signed_in') void this.continuity.restore();
@@ -245,9 +254,24 @@ export class App {
   }
 
   /** Sends only what the user changed; the reply is the current copy the UI keeps. */
+  /**
+   * Sends a settings change; the screen shows it at once and keeps showing it over late answers
+   * to earlier changes. A refused change goes back to the shell's value, with the reason shown.
+   */
   async saveSettings(patch: SettingsPatch): Promise<void> {
+    const write = this.pending.begin(patch);
+    this.showSettings();
     const settings = await this.run(commands.updateSettings(patch));
-    if (settings) this.set({ settings });
+    // Only the newest change's answer is current: the shell applies changes in order.
+    const current = settings && this.pending.isNewest(write) ? settings : undefined;
+    this.pending.settle(write);
+    this.showSettings(current);
+  }
+
+  /** Shows `confirmed` (the shell's settings, when given) with the changes in flight on top. */
+  private showSettings(confirmed?: Settings): void {
+    if (confirmed) this.confirmed = confirmed;
+    this.set({ settings: this.pending.over(this.confirmed) });
   }
 
   async setPaused(paused: boolean): Promise<void> {
