@@ -253,10 +253,10 @@ export class App {
     }
   }
 
-  /** Sends only what the user changed; the reply is the current copy the UI keeps. */
   /**
-   * Sends a settings change; the screen shows it at once and keeps showing it over late answers
-   * to earlier changes. A refused change goes back to the shell's value, with the reason shown.
+   * Sends only what the user changed. The screen shows it at once and keeps showing it over
+   * late answers to earlier changes; a refused change goes back to the shell's value, with the
+   * reason shown.
    */
   async saveSettings(patch: SettingsPatch): Promise<void> {
     const write = this.pending.begin(patch);
