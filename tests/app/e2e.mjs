@@ -93,6 +93,7 @@ try {
   await click('[data-testid=tab-settings]');
   await click('[data-testid=pause]');
   await waitFor(async () => (await texts('[data-testid=paused]')).length === 1, 'paused badge');
+  await shot('settings');
   await sleep(Number(process.env.NOTIFY_CLEAR_MS ?? 0)); // let shown notifications expire before more shots
 
   step('projects show three live badges');
